@@ -1,0 +1,410 @@
+"""The engagement spec (format 1) as Pydantic models.
+
+Every scalar arrives as the text the user wrote (see ``engage.load``), so the parsers below
+decide exactly what is accepted: money and percentages are plain decimal numbers, dates are
+``YYYY-MM-DD``. The validation context carries ``currency_digits`` (how many decimals the
+spec's currency allows) and ``languages`` (the languages the clause library has).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE = re.compile(r"[0-9]+")
+_IDENT = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+def _decimal_text(value: Any, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"expected {what}, like 1200.00")
+    text = str(value).strip()
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not {what}: write digits with an optional decimal point, "
+            "like 1200.50 (no sign, exponent, or thousands separator)"
+        )
+    return Decimal(text)
+
+
+def _parse_money(value: Any, info: ValidationInfo) -> Decimal:
+    amount = _decimal_text(value, "an amount")
+    digits = (info.context or {}).get("currency_digits", 2)
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > digits:
+        allowed = f"{digits} decimal{'s' if digits != 1 else ''}" if digits else "no decimals"
+        raise ValueError(f"{value} has more decimals than the currency allows ({allowed})")
+    return amount
+
+
+def _parse_percent(value: Any) -> Decimal:
+    percent = _decimal_text(value, "a percentage")
+    if percent > 100:
+        raise ValueError(f"{value} is more than 100 percent")
+    return percent
+
+
+def _parse_quantity(value: Any) -> Decimal:
+    quantity = _decimal_text(value, "a quantity")
+    if quantity == 0:
+        raise ValueError("a quantity must be more than 0")
+    return quantity
+
+
+def _parse_whole(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not _WHOLE.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not a whole number of 0 or more")
+    return int(value)
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, like 2027-01-31")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value} is not a real date") from None
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "no"):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def _parse_ident(value: Any) -> str:
+    if not isinstance(value, str) or not _IDENT.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid id: use lower-case letters, digits, '-' and '_', "
+            "starting with a letter"
+        )
+    return value
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
+
+
+Money = Annotated[Decimal, BeforeValidator(_parse_money)]
+Percent = Annotated[Decimal, BeforeValidator(_parse_percent)]
+Quantity = Annotated[Decimal, BeforeValidator(_parse_quantity)]
+Whole = Annotated[int, BeforeValidator(_parse_whole)]
+Day = Annotated[date, BeforeValidator(_parse_date)]
+Flag = Annotated[bool, BeforeValidator(_parse_bool)]
+Ident = Annotated[str, BeforeValidator(_parse_ident)]
+Text = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_non_blank)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, strict=False
+    )
+
+
+class Party(_Model):
+    name: Text
+    """Legal name of the person or company."""
+    address: Text
+    """Postal address, on one line."""
+    tax_id: Text | None = None
+    """VAT number, fiscal code or other tax identifier."""
+    email: Text | None = None
+    """Address for notices under these terms."""
+    phone: Text | None = None
+    """Telephone number."""
+    iban: Text | None = None
+    """Bank account for payments (provider only)."""
+    signatory: Text
+    """Who signs, and in what capacity, e.g. "Maria Rossi, owner"."""
+
+
+class Project(_Model):
+    title: Text
+    """Short name of the project, used as the document title."""
+    summary: Text
+    """A few sentences on what the project is for."""
+    start: Day
+    """Date work starts (YYYY-MM-DD)."""
+    end: Day
+    """Date work is planned to end (YYYY-MM-DD)."""
+
+
+class Deliverable(_Model):
+    id: Ident
+    """Short id, used to refer to this deliverable (e.g. from a client duty)."""
+    title: Text
+    """What is delivered."""
+    due: Day | None = None
+    """Date it is delivered (YYYY-MM-DD)."""
+    acceptance: Text | None = None
+    """How the client accepts it: the test it must pass."""
+
+
+class Scope(_Model):
+    deliverables: list[Deliverable] = Field(min_length=1)
+    """What the provider delivers, each with its acceptance criterion."""
+    included: list[Text] = []
+    """What the price includes besides the deliverables."""
+    excluded: list[Text] = []
+    """What is explicitly NOT part of the work."""
+    revision_rounds: Whole | None = None
+    """Rounds of revisions included for each deliverable."""
+
+    @field_validator("deliverables")
+    @classmethod
+    def _unique_ids(cls, deliverables: list[Deliverable]) -> list[Deliverable]:
+        seen: set[str] = set()
+        for deliverable in deliverables:
+            if deliverable.id in seen:
+                raise ValueError(f"deliverable id {deliverable.id!r} is used twice")
+            seen.add(deliverable.id)
+        return deliverables
+
+
+class ClientDuty(_Model):
+    duty: Text
+    """What the client must do or provide."""
+    due: Day | None = None
+    """By when (YYYY-MM-DD)."""
+    if_late: Text | None = None
+    """What happens if the client is late."""
+    needed_for: Ident | None = None
+    """Id of the deliverable that depends on this duty."""
+
+
+class PriceItem(_Model):
+    description: Text
+    """What is charged for."""
+    amount: Money | None = None
+    """Fixed price for this item; or give quantity, unit and unit_price."""
+    quantity: Quantity | None = None
+    """How many units, e.g. 40 (hours)."""
+    unit: Text | None = None
+    """The unit, e.g. hour or day."""
+    unit_price: Money | None = None
+    """Price of one unit."""
+
+    @model_validator(mode="after")
+    def _one_way_to_price(self) -> PriceItem:
+        by_unit = (self.quantity, self.unit_price)
+        if self.amount is not None and any(part is not None for part in by_unit):
+            raise ValueError("give either `amount` or `quantity` with `unit_price`, not both")
+        if self.amount is None and not all(part is not None for part in by_unit):
+            raise ValueError("give either `amount`, or `quantity` and `unit_price`")
+        return self
+
+
+class Discount(_Model):
+    percent: Percent | None = None
+    """Discount as a percentage of the fees."""
+    amount: Money | None = None
+    """Discount as a fixed amount."""
+    reason: Text | None = None
+    """Why the discount is given (it is shown in the document)."""
+    one_off: Flag = True
+    """The discount applies to this engagement only, not to future work."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Discount:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("give the discount as either `percent` or `amount`")
+        return self
+
+
+class Tax(_Model):
+    name: Text
+    """Name printed in the totals, e.g. VAT."""
+    percent: Percent
+    """Rate in percent."""
+    on: Literal["total", "fees"] = "total"
+    """`total`: on the running total (default); `fees`: on the fees after discount."""
+
+
+class Pricing(_Model):
+    items: list[PriceItem] = Field(min_length=1)
+    """The priced items."""
+    discount: Discount | None = None
+    """A discount on the fees, given once and with a reason."""
+    taxes: list[Tax] = []
+    """Taxes applied in order, each on the running total unless `on: fees`."""
+    tax_note: Text | None = None
+    """Legal note printed under the totals, e.g. for a VAT-exempt regime."""
+
+
+class FreeWork(_Model):
+    description: Text
+    """Work given free of charge."""
+    list_value: Money
+    """What it would cost at list price: shown in the document, not billed."""
+
+
+class Instalment(_Model):
+    when: Text
+    """The event that makes this instalment due, e.g. "Approval of the designs"."""
+    percent: Percent
+    """Share of the total, in percent."""
+
+
+class Payment(_Model):
+    deposit_percent: Percent = Decimal(0)
+    """Share of the total due on signature, in percent."""
+    schedule: list[Instalment] = []
+    """Further instalments; with the deposit they add up to 100 percent."""
+    due_days: Whole = 30
+    """Days from the invoice date to pay."""
+    late_interest: Text | None = None
+    """Interest charged on late payment."""
+    method: Text | None = None
+    """How to pay."""
+
+
+class Changes(_Model):
+    in_writing: Flag = True
+    """Changes to the scope are agreed in writing."""
+    quote_before_work: Flag = True
+    """Every change is quoted before work on it starts."""
+    hourly_rate: Money | None = None
+    """Rate for work outside the scope."""
+
+
+class Communication(_Model):
+    channel: Text = "email"
+    """Where decisions are recorded, e.g. email."""
+    recap_within_days: Whole | None = None
+    """Working days to send a written recap after every call or meeting."""
+
+
+class Feedback(_Model):
+    every_weeks: Whole | None = None
+    """How often the provider asks for feedback, in weeks."""
+
+
+class Complaints(_Model):
+    respond_within_days: Whole | None = None
+    """Working days to respond to a complaint."""
+    remedy: Text | None = None
+    """What the provider does when something is wrong."""
+
+
+class Exit(_Model):
+    notice_days: Whole | None = None
+    """Days of written notice to end the engagement."""
+    kill_fee_percent: Percent | None = None
+    """Share of the unpaid fees due if the client ends the engagement early."""
+    provider_may_end_if: list[Text] = []
+    """Conditions under which the provider may end the engagement."""
+    client_may_end_if: list[Text] = []
+    """Conditions under which the client may end the engagement at once."""
+    handover: Text | None = None
+    """What the client receives on termination."""
+
+
+class ClauseChoice(_Model):
+    add: list[Ident] = []
+    """Optional clauses of the library to include."""
+    omit: list[Ident] = []
+    """Clauses to leave out."""
+
+
+class Spec(_Model):
+    """An engagement spec, format 1."""
+
+    engage: Whole
+    """Spec format version: 1."""
+    language: str
+    """Language of the document: en, it or ro."""
+    currency: str
+    """ISO 4217 currency code, e.g. EUR."""
+    issued: Day
+    """Date the terms are issued."""
+    valid_until: Day | None = None
+    """Last day the offer can be accepted."""
+    reference: Text
+    """Your reference for this document, printed on every page."""
+    provider: Party
+    """Who does the work."""
+    client: Party
+    """Who the work is for."""
+    project: Project
+    """The project in brief."""
+    scope: Scope
+    """What is delivered, included and excluded."""
+    client_duties: list[ClientDuty] = []
+    """What the client must do, by when, and what happens if late."""
+    pricing: Pricing
+    """Prices, discount and taxes."""
+    free_work: list[FreeWork] = []
+    """Work given free, each with the value it would have."""
+    payment: Payment
+    """Deposit, instalments and payment terms."""
+    changes: Changes | None = None
+    """How changes to the scope are handled."""
+    communication: Communication | None = None
+    """How decisions are recorded."""
+    feedback: Feedback | None = None
+    """When feedback is asked for."""
+    complaints: Complaints | None = None
+    """How complaints are handled and remedied."""
+    exit: Exit | None = None
+    """How either side can end the engagement."""
+    non_negotiable: list[Text] = []
+    """Terms that are not open to negotiation."""
+    clauses: ClauseChoice = ClauseChoice()
+    """Optional clauses to add and clauses to omit."""
+    specific_approval: Flag | None = None
+    """Print the block where the client approves onerous clauses specifically (default: yes
+    for Italian and Romanian, no for English)."""
+
+    @field_validator("engage")
+    @classmethod
+    def _format_one(cls, version: int) -> int:
+        if version != 1:
+            raise ValueError(f"this engage reads spec format 1, not {version}")
+        return version
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, language: str, info: ValidationInfo) -> str:
+        languages = sorted((info.context or {}).get("languages", ("en",)))
+        if language not in languages:
+            raise ValueError(
+                f"unsupported language {language!r}; use one of: {', '.join(languages)}"
+            )
+        return language
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, currency: str) -> str:
+        from babel.numbers import is_currency
+
+        if not (len(currency) == 3 and currency.isupper() and is_currency(currency)):
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency code, like EUR or USD")
+        return currency

@@ -1,0 +1,63 @@
+"""Stage 6: write the output atomically, so an existing PDF is never left half-written.
+
+The bytes go to a temporary file next to the target, are flushed to disk, and replace the
+target in one rename. A failed or interrupted build removes its temporary file; temporary
+files left by a killed build are removed by the next build of the same target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from engage.errors import OutputPathError, WriteError
+
+_TEMP_MARK = ".engage-tmp-"
+
+
+def check_output_path(output: Path, inputs: list[Path]) -> None:
+    """Refuse an output path that is an input, a folder, or in a missing folder."""
+    resolved = output.resolve()
+    for source in inputs:
+        if resolved == source.resolve():
+            raise OutputPathError.at(output, "the output would overwrite an input file")
+    if output.is_dir():
+        raise OutputPathError.at(output, "the output path is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise OutputPathError.at(output, f"the folder {output.parent} does not exist")
+
+
+def write_atomic(output: Path, data: bytes) -> None:
+    """Replace ``output`` with ``data`` in one step."""
+    _remove_stale_temporaries(output)
+    temporary = output.with_name(f".{output.name}{_TEMP_MARK}{os.getpid()}")
+    try:
+        with open(temporary, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise WriteError.at(output, f"cannot write: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def _remove_stale_temporaries(output: Path) -> None:
+    for stale in output.parent.glob(f".{output.name}{_TEMP_MARK}*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _is_running(int(pid)):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

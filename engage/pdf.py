@@ -1,0 +1,77 @@
+"""Stage 5: HTML to PDF bytes with WeasyPrint, fetching only allow-listed local files.
+
+This module imports WeasyPrint (about a second), so only a build that renders imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mimetypes
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from engage.errors import RenderError
+
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
+    """Serves files inside the allowed folders; refuses and remembers everything else."""
+
+    def __init__(self, allowed: list[Path]) -> None:
+        super().__init__(allowed_protocols={"file"})
+        self.allowed = [folder.resolve() for folder in allowed]
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+        if (
+            path is None
+            or parts.netloc not in ("", "localhost")
+            or not any(path.is_relative_to(folder) for folder in self.allowed)
+        ):
+            self.refused.append(url)
+            raise ValueError(f"engage does not load {url}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
+
+
+def write_pdf(html: str, base: Path, allowed: list[Path], source: Path) -> bytes:
+    """Render ``html`` (whose relative links resolve in ``base``) to PDF bytes."""
+    fetcher = LocalFilesOnly(allowed)
+    try:
+        document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        with _fixed_font_timestamps():
+            pdf = document.write_pdf(pdf_identifier=b"engage")
+    except Exception as exc:
+        raise RenderError.at(source, f"WeasyPrint failed: {type(exc).__name__}: {exc}") from None
+    if fetcher.refused:
+        raise RenderError.at(
+            source, f"the document tried to load {fetcher.refused[0]}, which is not allowed"
+        )
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+@contextlib.contextmanager
+def _fixed_font_timestamps() -> Iterator[None]:
+    """fontTools stamps subset fonts with the current time unless SOURCE_DATE_EPOCH is set;
+    a fixed stamp keeps the same inputs giving byte-identical PDFs."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved

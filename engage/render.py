@@ -1,0 +1,98 @@
+"""Stage 4: lay the clauses and the spec's data into the document template, as HTML.
+
+Templates are Jinja files in ``templates/`` run in the same sandbox as clauses; the labels
+engage prints (headings, table headers) come from ``templates/i18n/<language>.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+from markupsafe import Markup
+
+from engage.assemble import TABLE_TAG, TABLES, AssembledClause
+from engage.errors import ClauseError
+from engage.load import load_yaml
+from engage.sandbox import FileLoader, Sandbox, located
+
+DOCUMENT = "document.html.j2"
+TABLES_TEMPLATE = "tables.html.j2"
+
+
+def load_labels(templates: Path, language: str) -> dict[str, str]:
+    """The words engage prints in ``language``, checked against the English set."""
+    labels = _labels_file(templates, language)
+    if language != "en":
+        english = _labels_file(templates, "en")
+        missing = sorted(set(english) - set(labels))
+        if missing:
+            raise ClauseError.at(
+                templates / "i18n" / f"{language}.yaml", f"missing labels: {', '.join(missing)}"
+            )
+    return labels
+
+
+def _labels_file(templates: Path, language: str) -> dict[str, str]:
+    path = templates / "i18n" / f"{language}.yaml"
+    document = load_yaml(path, error=ClauseError)
+    for key, value in document.data.items():
+        if not isinstance(value, str):
+            mark = document.mark_for((key,))
+            raise ClauseError.at(path, f"{key}: a label must be text", mark.line, mark.col)
+    return dict(document.data)
+
+
+def render_html(
+    templates: Path,
+    context: dict[str, Any],
+    clauses: list[AssembledClause],
+    labels: dict[str, str],
+    *,
+    base_href: str | None = None,
+) -> str:
+    """The whole document as HTML. ``base_href`` makes asset links absolute (``--html``)."""
+    environment = _environment(templates)
+    variables = {**context, "t": labels, "base_href": base_href}
+    try:
+        tables = {
+            name: environment.get_template(TABLES_TEMPLATE).render(variables, table=name)
+            for name in TABLES
+        }
+    except TemplateError as exc:
+        raise located(exc, templates / TABLES_TEMPLATE) from None
+    pattern = re.compile(rf'<{TABLE_TAG} name="([a-z_]+)"></{TABLE_TAG}>')
+    sections = [
+        {
+            "id": clause.id,
+            "number": clause.number,
+            "title": clause.title,
+            "onerous": clause.onerous,
+            "html": Markup(pattern.sub(lambda match: tables[match[1]], clause.html)),
+        }
+        for clause in clauses
+    ]
+    try:
+        return environment.get_template(DOCUMENT).render(variables, clauses=sections)
+    except TemplateError as exc:
+        raise located(exc, templates / DOCUMENT) from None
+
+
+def _environment(templates: Path) -> Sandbox:
+    sources = {}
+    for name in (DOCUMENT, TABLES_TEMPLATE):
+        path = templates / name
+        sources[name] = (path.read_text(encoding="utf-8"), path)
+    environment = Sandbox(FileLoader(sources))
+    environment.filters["css_string"] = _css_string
+    return environment
+
+
+def _css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside a <style> element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;-_/()%€$£" else f"\\{ord(ch):x} " for ch in str(value)
+    )
+    return Markup(f'"{escaped}"')

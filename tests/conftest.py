@@ -1,0 +1,96 @@
+"""Shared test helpers: file trees, a minimal valid spec, the CLI, and PDF text."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pytest
+from typer.testing import CliRunner
+
+from engage.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+MINIMAL_SPEC = """\
+engage: 1
+language: en
+currency: EUR
+issued: 2026-12-01
+reference: T-1
+provider:
+  name: Studio
+  address: Street 1
+  signatory: Ann Provider
+client:
+  name: Client Co
+  address: Road 2
+  signatory: Bob Client
+project:
+  title: A project
+  summary: Something useful.
+  start: 2027-01-01
+  end: 2027-02-01
+scope:
+  deliverables:
+    - id: thing
+      title: The thing
+      due: 2027-01-20
+      acceptance: It works.
+pricing:
+  items:
+    - description: Work
+      amount: 1000.00
+payment:
+  deposit_percent: 50
+  schedule:
+    - when: Delivery
+      percent: 50
+"""
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create ``files`` (relative path -> text or bytes) under ``root``; return ``root``."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Build a file tree in a fresh temporary folder."""
+    return lambda files: write_tree(tmp_path, files)
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path) -> Run:
+    """Run the engage CLI in-process."""
+    result = CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer of every page, joined."""
+    reader = pypdf.PdfReader(path)
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def clause(title: str, body: str, **front: str) -> str:
+    """The text of a clause file."""
+    lines = ["---", f"title: {title}", *(f"{key}: {value}" for key, value in front.items()), "---"]
+    return "\n".join(lines) + "\n" + textwrap.dedent(body)

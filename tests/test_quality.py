@@ -1,0 +1,46 @@
+"""The code stays ruff- and mypy-clean, and imports flow one way."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+# Stage modules may import models and earlier stages; only build and cli sit on top.
+LAYERS = {
+    "errors": 0, "_resources": 0,
+    "models": 1, "load": 1,
+    "validate": 2, "money": 2, "formats": 2, "sandbox": 2,
+    "clauses": 3, "context": 3,
+    "assemble": 4, "output": 4,
+    "render": 5, "pdf": 5,
+    "build": 6,
+    "cli": 7, "__main__": 8, "__init__": 8,
+}
+
+
+def test_ruff() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "engage", "tests"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_mypy() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "engage"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_imports_flow_one_way() -> None:
+    for path in (ROOT / "engage").glob("*.py"):
+        layer = LAYERS.get(path.stem)
+        assert layer is not None, f"{path.name}: give the module a layer in this test"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engage."):
+                target = (node.module or "").split(".")[1]
+                assert LAYERS[target] < layer, f"{path.name} imports engage.{target}"
