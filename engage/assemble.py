@@ -4,29 +4,45 @@ A clause body is Jinja (sandboxed) that yields Markdown, which becomes HTML with
 images and non-web links refused. Values from the spec are escaped for Markdown and HTML,
 so a client called ``*ACME*`` stays ``*ACME*``. Tables are asked for with
 ``{{ table("prices") }}`` on a line of their own and filled in by the render stage.
+
+Each clause renders within the sandbox's time and memory limits, to at most
+``MAX_RENDERED`` characters, with no invisible control characters, and without printing an
+amount in the document's currency that is not one of the spec's figures (or in its text).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html as html_text
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from jinja2 import TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engage.clauses import Clause
 from engage.errors import ClauseError, SpecError
-from engage.load import Document
+from engage.formats import LOCALES
+from engage.load import Document, hidden_character, hidden_message
 from engage.models import Spec
-from engage.sandbox import FileLoader, Sandbox, located
+from engage.sandbox import FileLoader, Sandbox, limits, located
 from engage.validate import problem_at
+
+MAX_RENDERED = 1_000_000
+"""The most characters one clause may render to (or print in one expression)."""
 
 TABLES = ("deliverables", "client_duties", "prices", "free_work", "payment_plan")
 TABLE_TAG = "engage-table"
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# Runs of ASCII whitespace only: the no-break spaces Babel puts in amounts and
+# percentages ("5.270,40\xa0€", "30\xa0%") keep a figure and its unit on one line.
+_BLANKS = re.compile(r"[ \t\n\r\f\v]+")
 _QUOTES = {"en": "“”‘’", "it": "«»“”", "ro": "„”«»"}
 
 
@@ -40,14 +56,13 @@ class AssembledClause:
 
 
 def assemble(
-    spec: Spec,
-    document: Document,
+    chosen: list[Clause],
     library: dict[str, Clause],
     context: dict[str, Any],
     labels: dict[str, str],
+    language: str,
 ) -> list[AssembledClause]:
-    """The document's clauses, numbered and rendered to HTML."""
-    chosen = _choose(spec, document, library, context)
+    """The ``chosen`` clauses (see ``choose``), numbered and rendered to HTML."""
     numbers = {clause.id: number for number, clause in enumerate(chosen, 1)}
     token = "engage" + hashlib.sha256(repr(sorted(numbers)).encode()).hexdigest()[:16]
     environment = _environment(library)
@@ -68,17 +83,21 @@ def assemble(
 
     markdown = (
         MarkdownIt(
-            "commonmark", {"html": False, "typographer": True, "quotes": _QUOTES[spec.language]}
+            "commonmark", {"html": False, "typographer": True, "quotes": _QUOTES[language]}
         )
         .enable(["replacements", "smartquotes"])
         .disable(["image", "html_inline", "html_block"])
     )
     markdown.validateLink = _is_web_link  # type: ignore[method-assign]
     variables = {**context, "ref": ref, "number": number, "table": table}
+    amounts = _Amounts(context)
     assembled = []
     for clause in chosen:
-        source = _render_body(environment, clause, variables)
-        html = markdown.render(source)
+        with limits(clause.file, clause.body_line - 1):
+            source = _render_body(environment, clause, variables)
+            _check_rendered(clause, source)
+            html = markdown.render(source)
+        amounts.check(clause, html)
         html = re.sub(
             rf"<p>{token}([a-z_]+)</p>\n?", rf'<{TABLE_TAG} name="\1"></{TABLE_TAG}>\n', html
         )
@@ -92,6 +111,69 @@ def assemble(
     return assembled
 
 
+def _check_rendered(clause: Clause, source: str) -> None:
+    if len(source) > MAX_RENDERED:
+        raise ClauseError.at(
+            clause.file, f"renders to more than {MAX_RENDERED:,} characters; the limit is there "
+            "to stop runaway loops"
+        )
+    found = hidden_character(source)
+    if found:
+        raise ClauseError.at(clause.file, f"prints a forbidden character: {hidden_message(found[0])}")
+
+
+class _Amounts:
+    """Amounts in the document's currency, as Babel writes them (``€1,200.50``,
+    ``1.200,50 €``, ``1.200,50 RON``): a clause may print those the spec holds (every figure,
+    and any amount in the spec's own text), and no other."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        currency = str(context["currency"])
+        locale = LOCALES.get(str(context["language"]), str(context["language"]))
+        symbols = {currency, get_currency_symbol(currency, locale)}
+        symbols |= {symbol[-1] for symbol in symbols if unicodedata.category(symbol[-1]) == "Sc"}
+        unit = "|".join(re.escape(symbol) for symbol in sorted(symbols, key=len, reverse=True))
+        number = r"\d(?:[\d.,\u00a0\u202f]*\d)?"
+        space = "[ \u00a0\u202f]?"
+        self.pattern = re.compile(
+            rf"(?:{unit}){space}{number}|{number}{space}(?:{unit})(?![A-Za-z])"
+        )
+        self.allowed = {
+            self._key(match[0])
+            for text in _strings(context)
+            for match in self.pattern.finditer(text)
+        }
+
+    @staticmethod
+    def _key(amount: str) -> str:
+        return "".join(amount.split())
+
+    def check(self, clause: Clause, html: str) -> None:
+        text = html_text.unescape(re.sub(r"<[^>]*>", "", html))
+        for match in self.pattern.finditer(text):
+            if self._key(match[0]) not in self.allowed:
+                index = clause.body.find(match[0])
+                raise ClauseError.at(
+                    clause.file,
+                    f"prints the amount {match[0]!r}, which is not a figure of the spec: amounts "
+                    "must come from the spec, like {{ pricing.total }}",
+                    None if index < 0 else clause.body_line + clause.body.count("\n", 0, index),
+                )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, SimpleNamespace):
+        yield from _strings(vars(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
 def _environment(library: dict[str, Clause]) -> Sandbox:
     sources = {clause_id: (clause.body, clause.file) for clause_id, clause in library.items()}
     return Sandbox(FileLoader(sources), finalize=_finalize)
@@ -100,18 +182,21 @@ def _environment(library: dict[str, Clause]) -> Sandbox:
 def _finalize(value: Any) -> Any:
     if value is None:
         raise TemplateError("this prints a value the spec does not set; guard it with {% if ... %}")
+    if isinstance(value, str) and len(value) > MAX_RENDERED:
+        raise TemplateError(f"this prints a value of more than {MAX_RENDERED:,} characters")
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(value.split()))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _BLANKS.sub(" ", value).strip())
 
 
 def _is_web_link(url: str) -> bool:
     return url.lower().startswith(("https://", "http://", "mailto:"))
 
 
-def _choose(
+def choose(
     spec: Spec, document: Document, library: dict[str, Clause], context: dict[str, Any]
 ) -> list[Clause]:
+    """The clauses the spec needs, in document order."""
     problems = [
         problem_at(document, ("clauses", kind, index), f"no clause {clause_id!r} in the library")
         for kind in ("add", "omit")
@@ -132,12 +217,13 @@ def _choose(
                 condition = environment.compile_expression(
                     clause.meta.when, undefined_to_none=False
                 )
-                if not condition(**context):
-                    continue
-            except TemplateError as exc:
-                raise ClauseError.at(
-                    clause.file, f"when: {exc.message or exc}", clause.when_line
-                ) from None
+                with limits(clause.file):
+                    if not condition(**context):
+                        continue
+            except (ClauseError, *_CLAUSE_FAILURES) as exc:
+                message = exc.problems[0].message if isinstance(exc, ClauseError) else None
+                message = message or located(exc, clause.file).problems[0].message
+                raise ClauseError.at(clause.file, f"when: {message}", clause.when_line) from None
         chosen.append(clause)
     return sorted(chosen, key=lambda clause: (clause.meta.order, clause.id))
 
@@ -149,17 +235,20 @@ def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]
         # ref() and table() do not know which clause called them.
         problem = exc.problems[0]
         raise ClauseError.at(clause.file, problem.message, _line_in(exc, clause)) from None
-    except (
-        TemplateError,
-        ArithmeticError,
-        TypeError,
-        ValueError,
-        RecursionError,
-        MemoryError,
-        AttributeError,
-        LookupError,
-    ) as exc:
+    except _CLAUSE_FAILURES as exc:
         raise located(exc, clause.file, clause.body_line - 1) from None
+
+
+# What a clause's Jinja can raise (MemoryError is left to ``limits``, which explains it).
+_CLAUSE_FAILURES = (
+    TemplateError,
+    ArithmeticError,
+    TypeError,
+    ValueError,
+    RecursionError,
+    AttributeError,
+    LookupError,
+)
 
 
 def _line_in(exc: BaseException, clause: Clause) -> int | None:

@@ -8,18 +8,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from engage import __version__
 from engage._resources import data_dir
-from engage.assemble import assemble
-from engage.clauses import languages, library_roots, load_library
+from engage.assemble import AssembledClause, assemble, choose
+from engage.clauses import Clause, languages, load_library
 from engage.context import build_context
+from engage.embed import embedded_files, pdf_identifier
+from engage.fingerprint import Fingerprint, fingerprint
 from engage.formats import Formats
-from engage.load import load_yaml
+from engage.fresh import inputs_digest, is_fresh
+from engage.load import Document
 from engage.models import Spec
 from engage.money import Figures, compute
 from engage.output import check_output_path, write_atomic
-from engage.render import load_labels, render_html
+from engage.render import load_labels, render_html, with_tables
 from engage.validate import currency_digits, validate
+from engage.workspace import Workspace, find_workspace, git_state, library_roots, load_spec
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A spec loaded, validated and computed, its clauses chosen and fingerprinted.
+
+    Everything a build needs to know before rendering, and all that an up-to-date check
+    needs: the fingerprint.
+    """
+
+    spec_file: Path
+    document: Document
+    """The spec as loaded and merged over the workspace profile."""
+    spec: Spec
+    figures: Figures
+    context: dict[str, Any]
+    labels: dict[str, str]
+    library: dict[str, Clause]
+    chosen: list[Clause]
+    fingerprint: Fingerprint
+    workspace: Workspace | None
+    allowed: list[Path]
+    """Folders and files the renderer may read."""
+    stylesheet: Path | None
 
 
 @dataclass(frozen=True)
@@ -27,27 +57,91 @@ class Prepared:
     """A spec taken through every stage up to the finished HTML."""
 
     spec_file: Path
+    document: Document
     spec: Spec
     figures: Figures
+    clauses: list[AssembledClause]
+    clause_sources: dict[str, str]
+    """Id -> full text of every clause used."""
+    fingerprint: Fingerprint
     html: str
     allowed: list[Path]
-    """Folders the renderer may read files from."""
+    workspace: Workspace | None
 
 
-def prepare(spec_file: Path, *, standalone_html: bool = False) -> Prepared:
-    """Load, validate, compute, assemble and render ``spec_file`` to HTML."""
-    roots = library_roots(spec_file)
-    document = load_yaml(spec_file)
+def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
+    """Load, validate and compute ``spec_file``, choose its clauses, fingerprint it all.
+
+    ``document`` replaces loading, to rebuild a spec embedded in a PDF.
+    """
+    workspace = find_workspace(spec_file.parent)
+    roots = library_roots(spec_file, workspace.clauses if workspace else None)
+    document = document or load_spec(spec_file, workspace)
     spec = validate(document, languages(roots))
     library = load_library(roots, spec.language)
     figures = compute(spec, currency_digits(spec.currency))
     context = build_context(spec, figures, Formats(spec.language, spec.currency))
     templates = data_dir("templates")
     labels = load_labels(templates, spec.language)
-    clauses = assemble(spec, document, library, context, labels)
-    base_href = templates.resolve().as_uri() + "/" if standalone_html else None
-    html = render_html(templates, context, clauses, labels, base_href=base_href)
-    return Prepared(spec_file, spec, figures, html, [templates, *roots])
+    chosen = choose(spec, document, library, context)
+    stylesheet = workspace.stylesheet if workspace else None
+    prints = fingerprint(
+        document.data,
+        {clause.id: clause.source for clause in chosen},
+        _template_files(templates, spec, stylesheet),
+    )
+    allowed = [templates, *roots]
+    if stylesheet is not None and workspace is not None:
+        allowed += [stylesheet, workspace.root / "assets"]
+    return Plan(
+        spec_file,
+        document,
+        spec,
+        figures,
+        context,
+        labels,
+        library,
+        chosen,
+        prints,
+        workspace,
+        allowed,
+        stylesheet,
+    )
+
+
+def prepare(
+    spec_file: Path,
+    *,
+    standalone_html: bool = False,
+    document: Document | None = None,
+    planned: Plan | None = None,
+) -> Prepared:
+    """Take ``spec_file`` through every stage up to the finished HTML."""
+    planned = planned or plan(spec_file, document=document)
+    templates = data_dir("templates")
+    context, labels = planned.context, planned.labels
+    assembled = assemble(planned.chosen, planned.library, context, labels, planned.spec.language)
+    clauses = with_tables(templates, context, labels, assembled)
+    html = render_html(
+        templates,
+        {**context, "fingerprint": planned.fingerprint.short},
+        clauses,
+        labels,
+        base_href=templates.resolve().as_uri() + "/" if standalone_html else None,
+        stylesheets=[planned.stylesheet.resolve().as_uri()] if planned.stylesheet else [],
+    )
+    return Prepared(
+        spec_file,
+        planned.document,
+        planned.spec,
+        planned.figures,
+        clauses,
+        {clause.id: clause.source for clause in planned.chosen},
+        planned.fingerprint,
+        html,
+        planned.allowed,
+        planned.workspace,
+    )
 
 
 def check(spec_file: Path) -> Prepared:
@@ -55,16 +149,70 @@ def check(spec_file: Path) -> Prepared:
     return prepare(spec_file)
 
 
-def build(spec_file: Path, output: Path | None = None, *, html: bool = False) -> Path:
-    """Build ``spec_file`` into a PDF (or HTML) at ``output``; return the path written."""
-    output = output or spec_file.with_suffix(".html" if html else ".pdf")
+@dataclass(frozen=True)
+class Built:
+    output: Path
+    prepared: Prepared | None
+    """None when the existing PDF was up to date and nothing was rendered."""
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.prepared is None
+
+
+def build(
+    spec_file: Path, output: Path | None = None, *, html: bool = False, force: bool = False
+) -> Built:
+    """Build ``spec_file`` into a PDF (or HTML) at ``output`` (default: next to the spec).
+
+    An existing PDF built from the very same input files is left as it is, unless ``force``.
+    """
+    output = output_path(spec_file, output, html)
     check_output_path(output, [spec_file])
+    digest = inputs_digest(spec_file)
+    if not html and not force and is_fresh(output, digest):
+        return Built(output, None)
     prepared = prepare(spec_file, standalone_html=html)
     if html:
         write_atomic(output, prepared.html.encode("utf-8"))
-        return output
-    from engage.pdf import write_pdf
+        return Built(output, prepared)
+    from engage.pdf import Embedded, write_pdf
 
-    templates = data_dir("templates")
-    write_atomic(output, write_pdf(prepared.html, templates, prepared.allowed, spec_file))
-    return output
+    files = embedded_files(
+        spec_file.name, prepared.document.data, prepared.fingerprint, prepared.clause_sources
+    )
+    pdf = write_pdf(
+        prepared.html,
+        data_dir("templates"),
+        prepared.allowed,
+        spec_file,
+        embedded=[Embedded(*item) for item in files],
+        dated=prepared.spec.issued,
+        info=_metadata(prepared.fingerprint, prepared.workspace, spec_file),
+        identifier=pdf_identifier(digest),
+    )
+    write_atomic(output, pdf)
+    return Built(output, prepared)
+
+
+def output_path(spec_file: Path, output: Path | None, html: bool) -> Path:
+    """Where ``build`` writes."""
+    return output or spec_file.with_suffix(".html" if html else ".pdf")
+
+
+def _template_files(templates: Path, spec: Spec, stylesheet: Path | None) -> dict[str, bytes]:
+    names = ["document.html.j2", "tables.html.j2", "style.css", f"i18n/{spec.language}.yaml"]
+    names += sorted(f"fonts/{font.name}" for font in (templates / "fonts").glob("*.ttf"))
+    files = {name: (templates / name).read_bytes() for name in names}
+    if stylesheet is not None:
+        files["workspace/style.css"] = stylesheet.read_bytes()
+    return files
+
+
+def _metadata(prints: Fingerprint, workspace: Workspace | None, spec_file: Path) -> dict[str, str]:
+    metadata = {"EngageFingerprint": prints.value, "EngageVersion": __version__}
+    state = git_state(workspace.root if workspace else spec_file.parent)
+    if state is not None:
+        metadata["EngageGitCommit"] = state.commit
+        metadata["EngageGitDirty"] = "yes" if state.dirty else "no"
+    return metadata

@@ -29,6 +29,7 @@ from engage.errors import ClauseError
 from engage.load import load_yaml, read_text
 from engage.models import Flag, Text, Whole
 from engage.validate import parse_model
+from engage.workspace import find_workspace, library_roots
 
 MAX_CLAUSE_BYTES = 100_000
 _CLAUSE_ID = re.compile(r"[a-z][a-z0-9-]*")
@@ -59,17 +60,10 @@ class Clause:
     file: Path
     body_line: int
     """1-based line of the file on which the body starts."""
+    source: str
+    """The whole file, as written."""
     when_line: int | None = None
     """Line of the `when:` condition, for its errors."""
-
-
-def library_roots(spec_file: Path) -> list[Path]:
-    """The clause libraries that apply to a spec, built-in first."""
-    roots = [data_dir("clauses")]
-    local = spec_file.resolve().parent / "clauses"
-    if local.is_dir() and local.resolve() != roots[0].resolve():
-        roots.append(local)
-    return roots
 
 
 def languages(roots: list[Path]) -> set[str]:
@@ -112,4 +106,38 @@ def read_clause(path: Path, root: Path) -> Clause:
     meta = parse_model(front, ClauseMeta, {}, ClauseError)
     when = front.keys.get(("when",))
     body = "\n".join(lines[end + 1 :])
-    return Clause(clause_id, meta, body, path, end + 2, when.line if when else None)
+    return Clause(clause_id, meta, body, path, end + 2, text, when.line if when else None)
+
+
+def _library_here(start: Path, language: str) -> dict[str, Clause]:
+    workspace = find_workspace(start)
+    roots = library_roots(None, workspace.clauses if workspace else None)
+    if language not in languages(roots):
+        raise ClauseError.at(
+            roots[0], f"no clauses in language {language!r}; use one of: "
+            f"{', '.join(sorted(languages(roots)))}"
+        )
+    return load_library(roots, language)
+
+
+def clause_rows(start: Path, language: str) -> list[str]:
+    """One line per clause that applies at ``start``: id, title, onerous, and origin."""
+    builtin = data_dir("clauses").resolve()
+    rows = []
+    for clause in sorted(_library_here(start, language).values(),
+                         key=lambda clause: (clause.meta.order, clause.id)):
+        origin = "built-in" if clause.file.resolve().is_relative_to(builtin) else str(clause.file)
+        flags = ", ".join(
+            flag for flag, on in (("onerous", clause.meta.onerous),
+                                  ("optional", clause.meta.optional)) if on
+        )
+        rows.append(f"{clause.id:<24} {clause.meta.title:<44} {flags:<18} {origin}".rstrip())
+    return rows
+
+
+def clause_text(start: Path, language: str, clause_id: str) -> str:
+    """The file of clause ``clause_id`` as it applies at ``start``."""
+    library = _library_here(start, language)
+    if clause_id not in library:
+        raise ClauseError.at(clause_id, f"no clause {clause_id!r} in language {language!r}")
+    return library[clause_id].source

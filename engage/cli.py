@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+import time
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -53,28 +56,270 @@ def build(
         typer.Option("-o", "--output", help="Output file (default: the spec's path with .pdf)."),
     ] = None,
     html: Annotated[bool, typer.Option("--html", help="Write the assembled HTML instead.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render even when the PDF is up to date.")
+    ] = False,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Specs built at once (default: the cores)."),
+    ] = None,
 ) -> None:
     """Build each spec into a PDF next to it (or at --output)."""
     if output is not None and len(specs) > 1:
         _fail("--output takes a single spec")
-    from engage.build import build as build_one
+    if len(specs) == 1 and not (force or html):
+        from engage.fresh import fresh_pdf
+
+        # Answered before the heavy imports, so an up-to-date build returns at once.
+        fresh = fresh_pdf(specs[0], output)
+        if fresh is not None:
+            typer.echo(f"{fresh}: up to date")
+            raise typer.Exit(0)
+    from engage.batch import build_many, default_jobs, describe
+
+    if len(specs) == 1:
+        from engage.build import build as build_spec
+
+        def run() -> None:
+            typer.echo(describe(build_spec(specs[0], output, html=html, force=force)))
+
+        raise typer.Exit(_report(run))
+    raise typer.Exit(_build_batch(specs, jobs or default_jobs(), html, force, build_many))
+
+
+def _build_batch(
+    specs: list[Path], jobs: int, html: bool, force: bool, build_many: Callable[..., Any]
+) -> int:
+    """Build many specs with a progress bar on a terminal, plain lines otherwise."""
+    started = time.perf_counter()
+    done: list[Any] = []
+    bar = sys.stderr.isatty()
+
+    def on_done(outcome: Any) -> None:
+        done.append(outcome)
+        if bar:
+            typer.echo("\r\033[K", err=True, nl=False)
+        typer.echo(outcome.message, err=outcome.code != 0)
+        if bar:
+            filled = 30 * len(done) // len(specs)
+            typer.echo(f"[{'#' * filled}{'.' * (30 - filled)}] {len(done)}/{len(specs)}",
+                       err=True, nl=False)
+
+    try:
+        outcomes = build_many(specs, jobs=jobs, html=html, force=force, on_done=on_done)
+    except KeyboardInterrupt:
+        typer.echo("\nengage: interrupted", err=True)
+        return 130
+    if bar:
+        typer.echo("\r\033[K", err=True, nl=False)
+    failed = [outcome for outcome in outcomes if outcome.code]
+    fresh = sum(1 for outcome in outcomes if outcome.up_to_date)
+    typer.echo(
+        f"{len(outcomes) - len(failed) - fresh} built, {fresh} up to date, "
+        f"{len(failed)} failed, in {time.perf_counter() - started:.1f} s with {jobs} jobs"
+    )
+    return max((outcome.code for outcome in failed), default=0)
+
+
+@app.command()
+def check(
+    specs: Specs,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 2) on warnings too, not only errors.")
+    ] = False,
+    today: Annotated[
+        Optional[datetime],  # noqa: UP045
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Review as of this date (default: today).",
+        ),
+    ] = None,
+) -> None:
+    """Validate each spec and its clauses, then review the terms (codes: see the README)."""
+    from engage.build import check as check_one
+    from engage.review import review
+
+    day = today.date() if today else date.today()
 
     def one(spec: Path) -> str:
-        return f"wrote {build_one(spec, output, html=html)}"
+        prepared = check_one(spec)
+        result = review(prepared.spec, prepared.document, today=day)
+        for finding in result.findings:
+            typer.echo(str(finding))
+        return result.verdict(strict=strict)
 
     raise typer.Exit(_each(specs, one))
 
 
 @app.command()
-def check(specs: Specs) -> None:
-    """Validate each spec and its clauses without rendering a PDF."""
-    from engage.build import check as check_one
+def schema(
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Write the schema to this file, not stdout."),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the spec, for editors to complete and check specs."""
+    from engage.output import check_output_path, write_atomic
+    from engage.schema import schema_text
 
-    def one(spec: Path) -> str:
-        check_one(spec)
-        return f"{spec}: ok"
+    def run() -> None:
+        if output is None:
+            typer.echo(schema_text(), nl=False)
+            return
+        check_output_path(output, [])
+        write_atomic(output, schema_text().encode("utf-8"))
+        typer.echo(f"wrote {output}")
 
-    raise typer.Exit(_each(specs, one))
+    raise typer.Exit(_report(run))
+
+
+@app.command()
+def preview(
+    spec: Annotated[Path, typer.Argument(help="The engagement spec (YAML).")],
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in the default browser.")
+    ] = False,
+) -> None:
+    """Serve the document on 127.0.0.1, rebuilt and reloaded whenever its files change."""
+    from engage.preview import serve
+
+    def run() -> None:
+        def log(line: str) -> None:
+            typer.echo(line, err=True)
+
+        serve(spec, port=port, open_browser=open_browser, log=log)
+
+    raise typer.Exit(_report(run))
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")]) -> None:
+    """Create a workspace: profile, clause folder, an example client spec, .gitignore."""
+    from engage.init import init_workspace
+
+    def run() -> None:
+        for path in init_workspace(folder):
+            typer.echo(f"wrote {path}")
+
+    raise typer.Exit(_report(run))
+
+
+clauses_app = typer.Typer(
+    help="The clause library: built-in and workspace clauses.", no_args_is_help=True
+)
+app.add_typer(clauses_app, name="clauses")
+Lang = Annotated[str, typer.Option("--lang", help="Language of the clauses.")]
+
+
+@clauses_app.command("list")
+def clauses_list(lang: Lang = "en") -> None:
+    """List the clauses that apply here: id, title, onerous or not, where each comes from."""
+    from engage.clauses import clause_rows
+
+    def run() -> None:
+        for row in clause_rows(Path.cwd(), lang):
+            typer.echo(row)
+
+    raise typer.Exit(_report(run))
+
+
+@clauses_app.command("show")
+def clauses_show(
+    clause_id: Annotated[str, typer.Argument(metavar="ID")],
+    lang: Lang = "en",
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Write the clause to this file (to start a copy)."),
+    ] = None,
+) -> None:
+    """Print a clause file as it applies here (or copy it with -o)."""
+    from engage.clauses import clause_text
+    from engage.output import write_atomic
+
+    def run() -> None:
+        text = clause_text(Path.cwd(), lang, clause_id)
+        if output is None:
+            typer.echo(text, nl=False)
+        elif output.exists():
+            _fail(f"{output} exists; nothing was written")
+        else:
+            write_atomic(output, text.encode("utf-8"))
+            typer.echo(f"wrote {output}")
+
+    raise typer.Exit(_report(run))
+
+
+@app.command()
+def extract(
+    pdf: Annotated[Path, typer.Argument(help="A PDF built by engage.")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Write the spec to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Print the spec embedded in a PDF built by engage (or write it with -o)."""
+    from engage.output import check_output_path, write_atomic
+    from engage.source import read_source
+
+    def run() -> None:
+        spec = read_source(pdf).spec
+        if output is None:
+            typer.echo(spec, nl=False)
+            return
+        check_output_path(output, [pdf])
+        write_atomic(output, spec.encode("utf-8"))
+        typer.echo(f"wrote {output}")
+
+    raise typer.Exit(_report(run))
+
+
+@app.command()
+def verify(pdf: Annotated[Path, typer.Argument(help="A PDF built by engage.")]) -> None:
+    """Check a PDF against today's clauses and templates: exit 0 if identical, else 1."""
+    from engage.source import verify as verify_pdf
+
+    outcome = {"code": 0}
+
+    def run() -> None:
+        verdict = verify_pdf(pdf)
+        if verdict.identical:
+            typer.echo(f"{pdf}: identical (fingerprint {verdict.fingerprint})")
+            return
+        typer.echo(f"{pdf}: differs from what it would be built from today:")
+        for change in verdict.changes:
+            typer.echo(f"  {change}")
+        outcome["code"] = 1
+
+    code = _report(run)
+    raise typer.Exit(code or outcome["code"])
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The old spec (or the spec, with --against).")],
+    new: Annotated[Optional[Path], typer.Argument(help="The new spec.")] = None,  # noqa: UP045
+    against: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--against", help="Compare the spec with itself at this git revision."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Redline file (default: NEW.redline.pdf)."),
+    ] = None,
+    html: Annotated[bool, typer.Option("--html", help="Write the redline as HTML.")] = False,
+) -> None:
+    """A redline of the terms: key-term changes side by side, clauses marked word by word."""
+    if (new is None) == (against is None):
+        _fail("give either NEW or --against REV")
+    from engage.redline import write_redline
+
+    def run() -> None:
+        written = write_redline(old, new, against, output, html=html)
+        typer.echo(f"wrote {written}")
+
+    raise typer.Exit(_report(run))
 
 
 def _each(specs: list[Path], action: Callable[[Path], str]) -> int:

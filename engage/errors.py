@@ -5,8 +5,11 @@ One hierarchy, so that the CLI maps errors to a message and an exit code in one 
     EngageError                 anything engage reports; carries the file and line
     ├── InputError              the user's input is wrong (exit code 2)
     │   ├── SpecError           the spec cannot be read or is invalid (may hold many problems)
+    │   ├── ReviewError         the review of the terms failed (engage check; see review.py)
     │   ├── ClauseError         a clause or template is malformed, fails, or refers to nothing
-    │   └── OutputPathError     the output path cannot be used (same as the spec, a folder, ...)
+    │   ├── OutputPathError     the output path cannot be used (same as the spec, a folder, ...)
+    │   ├── SourceError         a PDF holds no engage source, or a damaged one
+    │   └── WorkspaceError      a workspace cannot be created, or a git revision not read
     └── BuildError              the build failed for another reason (exit code 1)
         ├── RenderError         WeasyPrint failed, or the document asked for a forbidden file
         └── WriteError          the PDF could not be written
@@ -86,12 +89,24 @@ class SpecError(InputError):
     """The spec cannot be read, or does not validate."""
 
 
+class ReviewError(InputError):
+    """``engage check`` found errors in the terms (or warnings, with ``--strict``)."""
+
+
 class ClauseError(InputError):
     """A clause file is malformed, fails to render, or refers to a clause that is not there."""
 
 
 class OutputPathError(InputError):
     """The output path cannot be used."""
+
+
+class SourceError(InputError):
+    """A PDF holds no engage source, or a damaged one."""
+
+
+class WorkspaceError(InputError):
+    """A workspace cannot be created, or a git revision cannot be read."""
 
 
 class BuildError(EngageError):

@@ -8,6 +8,9 @@ refused before anything is built, which also defuses "billion laughs" documents.
 
 from __future__ import annotations
 
+import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,16 +24,47 @@ from engage.errors import InputError, SpecError
 MAX_SPEC_BYTES = 1_000_000
 MAX_DEPTH = 40
 
+# Characters no input file or value may hold: control characters (but tab and line breaks),
+# the bidirectional embeddings, overrides and isolates that make text display in another order
+# than it is written ("Trojan Source": U+202E shows €1,000.00 as 00.000,1€), a byte-order mark
+# inside the text, and non-characters.
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def hidden_character(text: str) -> re.Match[str] | None:
+    """The first character of ``text`` that no spec, clause or template may hold."""
+    return _HIDDEN.search(text)
+
+
+def hidden_message(char: str) -> str:
+    """Why ``char`` (found by ``hidden_character``) is refused."""
+    name = unicodedata.name(char, "a control character")
+    return (
+        f"U+{ord(char):04X} ({name}) is not allowed: an invisible control character can hide "
+        "text or change the order in which it is displayed"
+    )
+
+
+def line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 # A path into the loaded data: mapping keys and list indexes, from the root.
 DataPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
 class Mark:
-    """A 1-based line and column in a source file."""
+    """A 1-based line and column in a source file (``file``: when not the document's own)."""
 
     line: int
     col: int
+    file: Path | None = None
 
 
 @dataclass
@@ -53,6 +87,51 @@ class Document:
             path = path[:-1]
         return self.values.get((), Mark(1, 1))
 
+    def file_of(self, mark: Mark) -> Path:
+        """The file a mark of this document points into."""
+        return mark.file or self.file
+
+
+def merge(base: Document, over: Document) -> Document:
+    """``over`` laid on ``base``: mappings merge key by key, anything else is replaced.
+
+    Every value keeps the place it was written, so errors in a merged spec still point at the
+    right file and line.
+    """
+    merged = Document(file=over.file, data=None)
+
+    def place(source: Document, path: DataPath) -> None:
+        for marks, target in ((source.values, merged.values), (source.keys, merged.keys)):
+            for at, mark in marks.items():
+                if at[: len(path)] == path:
+                    target[at] = Mark(mark.line, mark.col, source.file_of(mark))
+
+    def walk(low: Any, high: Any, path: DataPath) -> Any:
+        if isinstance(low, dict) and isinstance(high, dict):
+            merged.values[path] = over.values.get(path) or base.values.get(path, Mark(1, 1))
+            result = {}
+            for key in (*low, *(key for key in high if key not in low)):
+                if key in high and key in low:
+                    merged.keys[(*path, key)] = _with_file(over, over.keys[(*path, key)])
+                    result[key] = walk(low[key], high[key], (*path, key))
+                elif key in high:
+                    place(over, (*path, key))
+                    result[key] = high[key]
+                else:
+                    place(base, (*path, key))
+                    result[key] = low[key]
+            return result
+        place(over, path)
+        return high
+
+    merged.data = walk(base.data, over.data, ())
+    merged.values[()] = _with_file(over, over.values.get((), Mark(1, 1)))
+    return merged
+
+
+def _with_file(document: Document, mark: Mark) -> Mark:
+    return Mark(mark.line, mark.col, document.file_of(mark))
+
 
 def read_text(
     file: Path,
@@ -60,12 +139,25 @@ def read_text(
     max_bytes: int = MAX_SPEC_BYTES,
     error: type[InputError] = SpecError,
 ) -> str:
-    """Read a UTF-8 text file, refusing what is too large, not UTF-8, or starts with a BOM."""
+    """Read a UTF-8 text file, refusing what is too large, not UTF-8, starts with a BOM, or
+    holds invisible control characters.
+
+    Only regular files are read (a FIFO or ``/dev/zero`` never ends), and never more than
+    ``max_bytes``, even when the file grows while it is read.
+    """
+    too_large = f"the {what} is {{size}} bytes; the limit is {max_bytes:,} bytes"
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise error.at(file, f"the {what} is {size:,} bytes; the limit is {max_bytes:,} bytes")
-        raw = file.read_bytes()
+        status = file.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):
+            raise error.at(file, f"the {what} is not a regular file")
+        if status.st_size > max_bytes:
+            raise error.at(file, too_large.format(size=f"{status.st_size:,}"))
+        with open(file, "rb") as stream:
+            raw = stream.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise error.at(file, too_large.format(size=f"more than {max_bytes:,}"))
     except IsADirectoryError:
         raise error.at(file, f"the {what} is a folder, not a file") from None
     except FileNotFoundError:
@@ -77,7 +169,7 @@ def read_text(
             file, "the file starts with a byte-order mark; save it as UTF-8 without BOM", 1, 1
         )
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -87,6 +179,14 @@ def read_text(
             line,
             col,
         ) from None
+    _refuse_hidden(text, file, error)
+    return text
+
+
+def _refuse_hidden(text: str, file: Path, error: type[InputError]) -> None:
+    found = hidden_character(text)
+    if found:
+        raise error.at(file, hidden_message(found[0]), *line_col(text, found.start()))
 
 
 def load_yaml(file: Path, text: str | None = None, error: type[InputError] = SpecError) -> Document:
@@ -101,7 +201,11 @@ def load_yaml(file: Path, text: str | None = None, error: type[InputError] = Spe
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         raise error.at(file, "the file is empty", 1, 1)
-    loader = _StrictLoader(text, file, error)
+    _refuse_hidden(text, file, error)
+    try:
+        loader = _StrictLoader(text, file, error)
+    except yaml.YAMLError as exc:  # the reader refuses characters YAML does not allow
+        raise error.at(file, f"invalid YAML: {' '.join(str(exc).split())}") from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -114,7 +218,7 @@ def load_yaml(file: Path, text: str | None = None, error: type[InputError] = Spe
             mark.column + 1 if mark else None,
         ) from None
     except yaml.YAMLError as exc:
-        raise error.at(file, f"invalid YAML: {exc}") from None
+        raise error.at(file, f"invalid YAML: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
     if root is None:
@@ -182,7 +286,7 @@ def _build(node: Node, path: DataPath, document: Document, error: type[InputErro
                     "keys must be plain words, not lists or mappings",
                     *_line_col(key_node),
                 )
-            key = str(key_node.value)
+            key = _scalar(key_node, document, error)
             if key in result:
                 first = document.keys[(*path, key)]
                 raise error.at(
@@ -200,7 +304,16 @@ def _build(node: Node, path: DataPath, document: Document, error: type[InputErro
     assert isinstance(node, ScalarNode)
     if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
         return None
-    return str(node.value)
+    return _scalar(node, document, error)
+
+
+def _scalar(node: ScalarNode, document: Document, error: type[InputError]) -> str:
+    """The text of a scalar, refusing control characters written as escapes (``"\\u202e"``)."""
+    text = str(node.value)
+    found = hidden_character(text)
+    if found:
+        raise error.at(document.file, hidden_message(found[0]), *_line_col(node))
+    return text
 
 
 def _line_col(node: Node) -> tuple[int, int]:

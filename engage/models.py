@@ -8,9 +8,19 @@ spec's currency allows) and ``languages`` (the languages the clause library has)
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -28,6 +39,31 @@ _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE = re.compile(r"[0-9]+")
 _IDENT = re.compile(r"[a-z][a-z0-9_-]*")
+
+# Numbers are bounded so that every figure engage computes from them is exact: amounts,
+# quantities and percentages have at most 15 digits before the decimal point and 10 after,
+# whole numbers at most 9 digits, and the arithmetic runs in EXACT, which has room for every
+# sum and product of such numbers and traps any rounding engage did not ask for (the one
+# rounding it does ask for is ``round_money``).
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMALS = 10
+MAX_WHOLE_DIGITS = 9
+EXACT = Context(
+    prec=100,
+    rounding=ROUND_HALF_UP,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
+_ROUNDING = Context(prec=100, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Overflow])
+
+
+def round_money(amount: Decimal, digits: int) -> Decimal:
+    """``amount`` rounded half-up to ``digits`` decimals."""
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_ROUNDING)
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut short if it is long."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def _decimal_text(value: Any, what: str) -> Decimal:
@@ -38,8 +74,14 @@ def _decimal_text(value: Any, what: str) -> Decimal:
     text = str(value).strip()
     if not _DECIMAL.fullmatch(text):
         raise ValueError(
-            f"{text!r} is not {what}: write digits with an optional decimal point, "
+            f"{_shown(text)} is not {what}: write digits with an optional decimal point, "
             "like 1200.50 (no sign, exponent, or thousands separator)"
+        )
+    whole, _, fraction = text.partition(".")
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS or len(fraction) > MAX_DECIMALS:
+        raise ValueError(
+            f"{_shown(text)} has too many digits: write at most {MAX_INTEGER_DIGITS} "
+            f"before the decimal point and {MAX_DECIMALS} after"
         )
     return Decimal(text)
 
@@ -70,11 +112,14 @@ def _parse_quantity(value: Any) -> Decimal:
 
 
 def _parse_whole(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if not isinstance(value, str) or not _WHOLE.fullmatch(value.strip()):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"{value!r} is not a whole number of 0 or more")
-    return int(value)
+    text = str(value).strip()
+    if not _WHOLE.fullmatch(text):
+        raise ValueError(f"{_shown(text)} is not a whole number of 0 or more")
+    if len(text.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise ValueError(f"{_shown(text)} is too large; the most is {10**MAX_WHOLE_DIGITS - 1:,}")
+    return int(text)
 
 
 def _parse_date(value: Any) -> date:
@@ -113,14 +158,93 @@ def _non_blank(value: str) -> str:
     return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
 
 
-Money = Annotated[Decimal, BeforeValidator(_parse_money)]
-Percent = Annotated[Decimal, BeforeValidator(_parse_percent)]
-Quantity = Annotated[Decimal, BeforeValidator(_parse_quantity)]
-Whole = Annotated[int, BeforeValidator(_parse_whole)]
-Day = Annotated[date, BeforeValidator(_parse_date)]
-Flag = Annotated[bool, BeforeValidator(_parse_bool)]
-Ident = Annotated[str, BeforeValidator(_parse_ident)]
-Text = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_non_blank)]
+# What an editor reading the JSON Schema (``engage schema``) sees: YAML 1.2 types, so a
+# number may arrive as a number or as quoted text.
+_DECIMAL_TEXT = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}
+
+
+def _number_schema(**bounds: int) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [{"type": "number", **bounds}, _DECIMAL_TEXT]})
+
+
+_FLAG_WORDS = ["true", "false", "yes", "no", "True", "False", "Yes", "No"]
+
+Money = Annotated[Decimal, BeforeValidator(_parse_money), _number_schema(minimum=0)]
+Percent = Annotated[
+    Decimal, BeforeValidator(_parse_percent), _number_schema(minimum=0, maximum=100)
+]
+Quantity = Annotated[Decimal, BeforeValidator(_parse_quantity), _number_schema(exclusiveMinimum=0)]
+Whole = Annotated[
+    int,
+    BeforeValidator(_parse_whole),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]}
+    ),
+]
+Day = Annotated[
+    date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+]
+Flag = Annotated[
+    bool,
+    BeforeValidator(_parse_bool),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": _FLAG_WORDS}]}),
+]
+Ident = Annotated[
+    str,
+    BeforeValidator(_parse_ident),
+    WithJsonSchema({"type": "string", "pattern": _IDENT.pattern.join("^$")}),
+]
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=5000),
+    AfterValidator(_non_blank),
+    WithJsonSchema({"type": ["string", "number"], "minLength": 1, "maxLength": 5000}),
+]
+
+# The findings ``engage check`` reports (``engage.review`` holds the rule behind each code).
+REVIEW_CODES = (
+    "no-exclusions",
+    "no-acceptance",
+    "revisions-unstated",
+    "revisions-unlimited",
+    "duty-no-date",
+    "duty-no-consequence",
+    "duty-after-deliverable",
+    "free-work-no-value",
+    "free-work-large",
+    "discount-no-reason",
+    "discount-recurring",
+    "no-deposit",
+    "no-provider-exit",
+    "no-notice",
+    "kill-fee-zero",
+    "no-feedback",
+    "no-complaint-response",
+    "no-complaint-remedy",
+    "no-call-recap",
+    "changes-not-in-writing",
+    "vague-word",
+    "offer-expired",
+    "dates-out-of-order",
+    "no-valid-until",
+)
+
+
+def _review_code(value: Any) -> str:
+    if value in REVIEW_CODES:
+        return str(value)
+    close = difflib.get_close_matches(str(value), REVIEW_CODES, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "the codes are listed in the README"
+    raise ValueError(f"{value!r} is not a finding code of engage check; {hint}")
+
+
+ReviewCode = Annotated[
+    str,
+    BeforeValidator(_review_code),
+    WithJsonSchema({"type": "string", "enum": list(REVIEW_CODES)}),
+]
 
 
 class _Model(BaseModel):
@@ -211,6 +335,14 @@ class PriceItem(_Model):
     """The unit, e.g. hour or day."""
     unit_price: Money | None = None
     """Price of one unit."""
+
+    def price(self, digits: int) -> Decimal:
+        """The line's amount: ``amount``, or quantity × unit price rounded half-up once."""
+        if self.amount is not None:
+            return self.amount
+        assert self.quantity is not None and self.unit_price is not None
+        with localcontext(EXACT):
+            return round_money(self.quantity * self.unit_price, digits)
 
     @model_validator(mode="after")
     def _one_way_to_price(self) -> PriceItem:
@@ -327,6 +459,18 @@ class Exit(_Model):
     """What the client receives on termination."""
 
 
+class Silence(_Model):
+    code: ReviewCode
+    """Code of the finding to silence, as `engage check` prints it, e.g. no-deposit."""
+    reason: Text
+    """Why the finding does not apply to this engagement."""
+
+
+class ReviewSettings(_Model):
+    ignore: list[Silence] = []
+    """Findings of `engage check` that do not apply here, each with the reason."""
+
+
 class ClauseChoice(_Model):
     add: list[Ident] = []
     """Optional clauses of the library to include."""
@@ -382,6 +526,8 @@ class Spec(_Model):
     specific_approval: Flag | None = None
     """Print the block where the client approves onerous clauses specifically (default: yes
     for Italian and Romanian, no for English)."""
+    review: ReviewSettings | None = None
+    """How `engage check` reviews these terms: the findings to silence, with reasons."""
 
     @field_validator("engage")
     @classmethod

@@ -3,15 +3,19 @@
 Each line, the discount and each tax is rounded half-up to the currency's smallest unit
 once, and every later figure is computed from the rounded ones, so the totals printed in the
 document always add up exactly. Instalments are rounded one by one and the last absorbs the
-rounding, so they always add up to the total to the cent.
+rounding, so they always add up to the total to the cent; none is ever more than what is left
+of the total, so none is negative.
+
+Everything runs in ``models.EXACT``: any rounding other than those raises instead of
+silently changing an amount.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, localcontext
 
-from engage.models import Spec
+from engage.models import EXACT, Spec, round_money
 
 HUNDRED = Decimal(100)
 
@@ -55,23 +59,38 @@ class Figures:
 
 def quantize(amount: Decimal, digits: int) -> Decimal:
     """Round half-up to ``digits`` decimals."""
-    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return round_money(amount, digits)
 
 
 def split(total: Decimal, percents: list[Decimal], digits: int) -> list[Decimal]:
-    """Split ``total`` by ``percents`` (summing to 100); the last share absorbs rounding."""
-    shares = [quantize(total * percent / HUNDRED, digits) for percent in percents[:-1]]
-    return [*shares, total - sum(shares, Decimal(0))]
+    """Split ``total`` by ``percents`` (summing to 100); the last share absorbs rounding.
+
+    Each share is rounded half-up but never more than what is left of the total, so that with
+    tiny totals or tiny last shares no share comes out negative.
+    """
+    with localcontext(EXACT):
+        shares: list[Decimal] = []
+        left = total
+        for percent in percents[:-1]:
+            share = min(quantize(total * percent / HUNDRED, digits), left)
+            shares.append(share)
+            left -= share
+        return [*shares, left]
 
 
 def compute(spec: Spec, digits: int) -> Figures:
     """Every amount the document shows, from the validated spec."""
+    with localcontext(EXACT):
+        return _compute(spec, digits)
+
+
+def _compute(spec: Spec, digits: int) -> Figures:
     lines = tuple(
         Line(item.description, item.amount)
         if item.amount is not None
         else Line(
             item.description,
-            quantize(item.quantity * item.unit_price, digits),  # type: ignore[operator]
+            item.price(digits),
             item.quantity,
             item.unit,
             item.unit_price,

@@ -10,11 +10,14 @@ import logging
 import mimetypes
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+import pydyf
+from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from engage.errors import RenderError
@@ -45,13 +48,49 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
         return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
 
 
-def write_pdf(html: str, base: Path, allowed: list[Path], source: Path) -> bytes:
-    """Render ``html`` (whose relative links resolve in ``base``) to PDF bytes."""
+@dataclass(frozen=True)
+class Embedded:
+    """A file attached to the PDF."""
+
+    name: str
+    data: bytes
+    description: str
+
+
+def write_pdf(
+    html: str,
+    base: Path,
+    allowed: list[Path],
+    source: Path,
+    *,
+    embedded: list[Embedded] | None = None,
+    dated: date | None = None,
+    info: dict[str, str] | None = None,
+    identifier: bytes = b"engage",
+) -> bytes:
+    """Render ``html`` (whose relative links resolve in ``base``) to PDF bytes.
+
+    ``embedded`` files are attached with the fixed date ``dated``, so the same inputs give
+    the same bytes. ``info`` entries are added to the PDF's document information;
+    ``identifier`` becomes the first, permanent part of the PDF's file identifier.
+    """
     fetcher = LocalFilesOnly(allowed)
+    stamp = datetime.combine(dated or date(2000, 1, 1), datetime.min.time(), UTC)
     try:
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        attachments = [
+            Attachment(
+                string=item.data, name=item.name, description=item.description,
+                created=stamp, modified=stamp, url_fetcher=fetcher,
+            )
+            for item in embedded or []
+        ]
         with _fixed_font_timestamps():
-            pdf = document.write_pdf(pdf_identifier=b"engage")
+            pdf = document.write_pdf(
+                pdf_identifier=identifier,
+                attachments=attachments,
+                finisher=lambda _document, pdf: _add_info(pdf, info or {}),
+            )
     except Exception as exc:
         raise RenderError.at(source, f"WeasyPrint failed: {type(exc).__name__}: {exc}") from None
     if fetcher.refused:
@@ -60,6 +99,11 @@ def write_pdf(html: str, base: Path, allowed: list[Path], source: Path) -> bytes
         )
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _add_info(pdf: Any, info: dict[str, str]) -> None:
+    for key, value in info.items():
+        pdf.info[key] = pydyf.String(value)
 
 
 @contextlib.contextmanager

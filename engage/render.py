@@ -7,6 +7,7 @@ engage prints (headings, table headers) come from ``templates/i18n/<language>.ya
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +46,15 @@ def _labels_file(templates: Path, language: str) -> dict[str, str]:
     return dict(document.data)
 
 
-def render_html(
+def with_tables(
     templates: Path,
     context: dict[str, Any],
-    clauses: list[AssembledClause],
     labels: dict[str, str],
-    *,
-    base_href: str | None = None,
-) -> str:
-    """The whole document as HTML. ``base_href`` makes asset links absolute (``--html``)."""
-    environment = _environment(templates)
-    variables = {**context, "t": labels, "base_href": base_href}
+    clauses: list[AssembledClause],
+) -> list[AssembledClause]:
+    """The clauses with every table they asked for filled in."""
+    environment = template_environment(templates, (TABLES_TEMPLATE,))
+    variables = {**context, "t": labels}
     try:
         tables = {
             name: environment.get_template(TABLES_TEMPLATE).render(variables, table=name)
@@ -64,13 +63,40 @@ def render_html(
     except TemplateError as exc:
         raise located(exc, templates / TABLES_TEMPLATE) from None
     pattern = re.compile(rf'<{TABLE_TAG} name="([a-z_]+)"></{TABLE_TAG}>')
+    return [
+        replace(clause, html=pattern.sub(lambda match: tables[match[1]], clause.html))
+        for clause in clauses
+    ]
+
+
+def render_html(
+    templates: Path,
+    context: dict[str, Any],
+    clauses: list[AssembledClause],
+    labels: dict[str, str],
+    *,
+    base_href: str | None = None,
+    stylesheets: list[str] | None = None,
+) -> str:
+    """The whole document as HTML, from clauses whose tables are filled in.
+
+    ``base_href`` makes asset links absolute (``--html``); ``stylesheets`` are URLs of extra
+    CSS laid over the built-in style.
+    """
+    environment = template_environment(templates, (DOCUMENT,))
+    variables = {
+        **context,
+        "t": labels,
+        "base_href": base_href,
+        "stylesheets": stylesheets or [],
+    }
     sections = [
         {
             "id": clause.id,
             "number": clause.number,
             "title": clause.title,
             "onerous": clause.onerous,
-            "html": Markup(pattern.sub(lambda match: tables[match[1]], clause.html)),
+            "html": Markup(clause.html),
         }
         for clause in clauses
     ]
@@ -80,9 +106,12 @@ def render_html(
         raise located(exc, templates / DOCUMENT) from None
 
 
-def _environment(templates: Path) -> Sandbox:
+def template_environment(
+    templates: Path, names: tuple[str, ...] = (DOCUMENT, TABLES_TEMPLATE)
+) -> Sandbox:
+    """The sandbox that runs engage's own templates ``names``."""
     sources = {}
-    for name in (DOCUMENT, TABLES_TEMPLATE):
+    for name in names:
         path = templates / name
         sources[name] = (path.read_text(encoding="utf-8"), path)
     environment = Sandbox(FileLoader(sources))

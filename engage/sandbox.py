@@ -2,32 +2,200 @@
 
 Clause libraries are shared between firms and pulled from git, so every clause and template
 is treated as hostile: no access to Python internals (Jinja's sandbox), no undefined names
-(StrictUndefined), HTML autoescaped, no huge numbers or strings, and errors that name the
-file and line where they happened.
+(StrictUndefined), HTML autoescaped, no huge numbers or strings, a time and a memory limit on
+every render (``limits``), and errors that name the file and line where they happened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
+import os
+import signal
+import sys
+import threading
+import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (
+    BaseLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engage.errors import ClauseError, InputError, Problem
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None  # type: ignore[assignment]
+
 MAX_POWER_BITS = 4096
+MAX_PRODUCT_BITS = 100_000
 MAX_SEQUENCE = 100_000
+
+RENDER_SECONDS = 5.0
+"""How long one clause (or template) may take to render."""
+RENDER_MEMORY = 512 * 2**20
+"""How much memory one render may take on top of what the process holds (Linux)."""
+
+
+class _OutOfTime(BaseException):
+    """Raised inside a render that ran past its deadline.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that nothing between the timer and
+    ``limits`` (Jinja, Markdown, a template's own code) can catch it.
+    """
+
+
+_render = threading.local()
+
+
+@contextlib.contextmanager
+def limits(file: Path, line_offset: int = 0) -> Iterator[None]:
+    """Run one render of ``file`` within ``RENDER_SECONDS`` and ``RENDER_MEMORY``.
+
+    Going past either is a ``ClauseError`` naming the file (and the line the render was at,
+    plus ``line_offset``). On the main thread a timer interrupts any Python code, even a loop
+    that calls nothing; elsewhere the deadline is checked at each call, attribute and operator
+    in the sandbox. The memory limit is the process's address-space limit (Linux, main thread
+    only), lowered for the duration of the render. Nested renders share the outer limits.
+    """
+    if getattr(_render, "deadline", None) is not None:
+        yield
+        return
+    seconds = RENDER_SECONDS
+    _render.deadline = time.monotonic() + seconds
+    main = threading.current_thread() is threading.main_thread()
+    stop_timer = _start_timer(seconds) if main else _nothing
+    restore_memory = _limit_memory() if main else _nothing
+    try:
+        yield
+    except _OutOfTime as exc:
+        line = _template_line(exc, file)
+        raise ClauseError(
+            Problem(
+                file,
+                f"took longer than {seconds:g} s to render; a loop or a computation is too large",
+                None if line is None else line + line_offset,
+            )
+        ) from None
+    except MemoryError as exc:
+        line = _template_line(exc, file)
+        raise ClauseError(
+            Problem(
+                file,
+                f"needs more than {RENDER_MEMORY // 2**20} MB of memory to render",
+                None if line is None else line + line_offset,
+            )
+        ) from None
+    finally:
+        _render.deadline = None
+        stop_timer()
+        restore_memory()
+
+
+def _nothing() -> None:
+    pass
+
+
+def _check_deadline() -> None:
+    deadline = getattr(_render, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise _OutOfTime
+
+
+def _out_of_time(signum: int, frame: types.FrameType | None) -> None:
+    if getattr(_render, "deadline", None) is not None:
+        raise _OutOfTime
+
+
+def _start_timer(seconds: float) -> Callable[[], None]:
+    """Interrupt the main thread after ``seconds``; returns what cancels the timer."""
+    if not hasattr(signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return _nothing  # no timers here, or someone else's timer is running: leave it be
+    previous = signal.signal(signal.SIGALRM, _out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def stop() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+    return stop
+
+
+def _limit_memory() -> Callable[[], None]:
+    """Lower the address-space limit to what is in use plus ``RENDER_MEMORY``; returns what
+    restores it."""
+    if resource is None or not sys.platform.startswith("linux"):
+        return _nothing
+    try:
+        with open("/proc/self/statm", encoding="ascii") as stream:
+            in_use = int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + RENDER_MEMORY
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft != resource.RLIM_INFINITY and soft <= limit:
+            return _nothing
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError, IndexError):
+        return _nothing
+
+    def restore() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+    return restore
+
+
+def _template_line(exc: BaseException, file: Path) -> int | None:
+    """The line of ``file`` the template was at when ``exc`` was raised."""
+    line: int | None = None
+    traceback: types.TracebackType | None = exc.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        template = frame.f_globals.get("__jinja_template__")
+        if isinstance(template, Template) and template.filename == str(file):
+            line = template.get_corresponding_lineno(traceback.tb_lineno)
+        elif frame.f_code.co_filename == str(file):  # a frame Jinja rewrote to the template's
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+class LimitedTemplate(Template):
+    """A template whose every render runs within ``limits``."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        with limits(Path(self.filename or self.name or "<template>")):
+            return super().render(*args, **kwargs)
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
-    """A sandboxed, strict, autoescaping environment with bounded arithmetic."""
+    """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders."""
 
-    intercepted_binops = frozenset({"**", "*"})
+    intercepted_binops = frozenset({"**", "*", "+"})
+    template_class = LimitedTemplate
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_deadline()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _check_deadline()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _check_deadline()
+        return super().getitem(obj, argument)
 
     def __init__(self, loader: BaseLoader | None = None, **options: Any) -> None:
         super().__init__(
@@ -35,22 +203,34 @@ class Sandbox(ImmutableSandboxedEnvironment):
             undefined=StrictUndefined,
             autoescape=True,
             auto_reload=False,
-            cache_size=0,
             **options,
         )
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        _check_deadline()
+        sequences = (str, list, tuple, bytes)
+        if operator_name == "+":
+            both = isinstance(left, sequences) and isinstance(right, sequences)
+            if both and len(left) + len(right) > MAX_SEQUENCE:
+                raise SecurityError("the result of + would be too large")
+            return operator.add(left, right)
         if operator_name == "**":
             if isinstance(left, int) and isinstance(right, int):
                 bits = abs(left).bit_length() * max(right, 0)
                 if bits > MAX_POWER_BITS:
                     raise SecurityError("the result of ** would be too large")
             return operator.pow(left, right)
-        if isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple):
-            count = right if isinstance(left, str | list | tuple) else left
-            sized = left if isinstance(left, str | list | tuple) else right
+        if isinstance(left, sequences) or isinstance(right, sequences):
+            count = right if isinstance(left, sequences) else left
+            sized = left if isinstance(left, sequences) else right
             if isinstance(count, int) and len(sized) * count > MAX_SEQUENCE:
                 raise SecurityError("the result of * would be too large")
+        elif (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left).bit_length() + abs(right).bit_length() > MAX_PRODUCT_BITS
+        ):
+            raise SecurityError("the result of * would be too large")
         return operator.mul(left, right)
 
 
@@ -58,20 +238,18 @@ def located(
     exc: BaseException, file: Path, line_offset: int = 0, error: type[InputError] = ClauseError
 ) -> InputError:
     """An engage error for an exception raised while compiling or rendering ``file``."""
-    line: int | None = None
-    if isinstance(exc, TemplateSyntaxError):
-        line = exc.lineno
-    else:
-        traceback: types.TracebackType | None = exc.__traceback__
-        while traceback is not None:
-            if traceback.tb_frame.f_code.co_filename == str(file):
-                line = traceback.tb_lineno
-            traceback = traceback.tb_next
+    line = exc.lineno if isinstance(exc, TemplateSyntaxError) else _template_line(exc, file)
     message = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc)
-    if isinstance(exc, SecurityError):
+    if isinstance(exc, TemplateNotFound):
+        message = (
+            f"there is no clause {exc.name!r} to include, import or extend: these take the id "
+            "of a clause in the library, never a path"
+        )
+    elif isinstance(exc, SecurityError):
         message = f"not allowed: {message}"
     elif not isinstance(exc, TemplateError):
         message = f"{type(exc).__name__}: {message}"
+    message = " ".join(message.split())  # one line, whatever the exception said
     return error(Problem(file, message, None if line is None else line + line_offset))
 
 
@@ -84,8 +262,6 @@ class FileLoader(BaseLoader):
     def get_source(
         self, environment: Any, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        from jinja2 import TemplateNotFound
-
         if template not in self._sources:
             raise TemplateNotFound(template)
         source, path = self._sources[template]

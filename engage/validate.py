@@ -10,14 +10,14 @@ import difflib
 import types
 import typing
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from engage.errors import InputError, Problem, SpecError
 from engage.load import DataPath, Document
-from engage.models import Spec
+from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, round_money
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,12 +33,15 @@ def currency_digits(currency: Any) -> int:
 
 def validate(document: Document, languages: Iterable[str]) -> Spec:
     """The validated spec, or a ``SpecError`` listing every problem in it."""
+    digits = currency_digits(document.data.get("currency"))
     context = {
-        "currency_digits": currency_digits(document.data.get("currency")),
+        "currency_digits": digits,
         "languages": tuple(languages),
     }
     spec = parse_model(document, Spec, context, SpecError)
-    problems = [problem_at(document, path, message) for path, message in _cross_checks(spec)]
+    with localcontext(EXACT):
+        checks = _cross_checks(spec, digits)
+    problems = [problem_at(document, path, message) for path, message in checks]
     if problems:
         raise SpecError(*_in_file_order(problems))
     return spec
@@ -58,7 +61,7 @@ def parse_model(
 def problem_at(document: Document, path: DataPath, message: str, *, key: bool = False) -> Problem:
     """A problem located at ``path`` in the document."""
     mark = document.mark_for(path, key=key)
-    return Problem(document.file, message, mark.line, mark.col, field_path(path))
+    return Problem(document.file_of(mark), message, mark.line, mark.col, field_path(path))
 
 
 def field_path(path: DataPath) -> str:
@@ -70,7 +73,7 @@ def field_path(path: DataPath) -> str:
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda problem: (problem.line or 0, problem.col or 0))
+    return sorted(problems, key=lambda p: (str(p.file), p.line or 0, p.col or 0))
 
 
 def _problem(document: Document, model: type[BaseModel], error: Any) -> Problem:
@@ -123,7 +126,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _cross_checks(spec: Spec) -> list[tuple[DataPath, str]]:
+def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
     """Rules that span several fields, each reported at the field to change."""
     problems: list[tuple[DataPath, str]] = []
     project = spec.project
@@ -175,20 +178,30 @@ def _cross_checks(spec: Spec) -> list[tuple[DataPath, str]]:
                 f"the deposit and instalments add up to {planned} percent, not 100",
             )
         )
+    # The prices as engage.money computes them: each line rounded once.
+    subtotal = sum((item.price(digits) for item in spec.pricing.items), Decimal(0))
     discount = spec.pricing.discount
-    if discount is not None and discount.amount is not None:
-        subtotal = sum(
+    if discount is not None and discount.amount is not None and discount.amount > subtotal:
+        problems.append(
             (
-                item.amount if item.amount is not None else item.quantity * item.unit_price  # type: ignore[operator]
-                for item in spec.pricing.items
-            ),
-            Decimal(0),
-        )
-        if discount.amount > subtotal:
-            problems.append(
-                (
-                    ("pricing", "discount", "amount"),
-                    f"the discount ({discount.amount}) is larger than the fees ({subtotal})",
-                )
+                ("pricing", "discount", "amount"),
+                f"the discount ({discount.amount}) is larger than the fees ({subtotal})",
             )
+        )
+    # Taxes on top of the fees before any discount: a bound on the total, so that no figure
+    # engage prints is too large to compute exactly.
+    running = subtotal
+    for tax in spec.pricing.taxes:
+        if running >= 10**MAX_INTEGER_DIGITS:
+            break
+        base = subtotal if tax.on == "fees" else running
+        running += round_money(base * tax.percent / 100, digits)
+    if running >= 10**MAX_INTEGER_DIGITS:
+        problems.append(
+            (
+                ("pricing",),
+                f"the prices with taxes come to about {running:.0f}, more than engage can "
+                f"compute exactly (at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
+            )
+        )
     return problems

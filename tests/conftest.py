@@ -52,6 +52,65 @@ payment:
       percent: 50
 """
 
+# A spec with every term the review asks for: `engage check --today 2026-12-01` finds nothing.
+CLEAN_SPEC = """\
+engage: 1
+language: en
+currency: EUR
+issued: 2026-12-01
+valid_until: 2026-12-15
+reference: T-1
+provider:
+  name: Studio
+  address: Street 1
+  signatory: Ann Provider
+client:
+  name: Client Co
+  address: Road 2
+  signatory: Bob Client
+project:
+  title: A project
+  summary: Something useful.
+  start: 2027-01-01
+  end: 2027-02-01
+scope:
+  deliverables:
+    - id: thing
+      title: The thing
+      due: 2027-01-20
+      acceptance: It works.
+  excluded:
+    - Hosting
+  revision_rounds: 2
+client_duties:
+  - duty: Send the texts
+    due: 2027-01-10
+    if_late: Every date moves back by the delay.
+    needed_for: thing
+pricing:
+  items:
+    - description: Work
+      amount: 1000.00
+payment:
+  deposit_percent: 50
+  schedule:
+    - when: Delivery
+      percent: 50
+changes:
+  in_writing: true
+communication:
+  recap_within_days: 1
+feedback:
+  every_weeks: 2
+complaints:
+  respond_within_days: 2
+  remedy: We fix it at our cost.
+exit:
+  notice_days: 15
+  provider_may_end_if:
+    - An invoice is unpaid for 30 days
+"""
+
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Create ``files`` (relative path -> text or bytes) under ``root``; return ``root``."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engage._resources import data_dir
-from engage.assemble import AssembledClause, assemble
+from engage.assemble import AssembledClause, assemble, choose
 from engage.clauses import load_library
 from engage.context import build_context
 from engage.errors import ClauseError, SpecError
@@ -28,7 +28,9 @@ def assemble_tiny(
     spec = validate(document, ["en"])
     context = build_context(spec, compute(spec, 2), Formats("en", "EUR"))
     library = load_library([tmp_path / "lib"], "en")
-    return assemble(spec, document, library, context, load_labels(data_dir("templates"), "en"))
+    chosen = choose(spec, document, library, context)
+    labels = load_labels(data_dir("templates"), "en")
+    return assemble(chosen, library, context, labels, "en")
 
 
 def clause_error(tmp_path: Path, clauses: dict[str, str]) -> str:

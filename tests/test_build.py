@@ -22,14 +22,14 @@ def spec(tmp_path: Path) -> Path:
 
 
 def test_default_output_is_next_to_the_spec(spec: Path) -> None:
-    assert build(spec) == spec.with_suffix(".pdf")
+    assert build(spec).output == spec.with_suffix(".pdf")
     text = pdf_text(spec.with_suffix(".pdf"))
     assert "€1,000.00" in text and "Client Co" in text
     assert not list(spec.parent.glob(".*engage-tmp*"))
 
 
 def test_html_output_links_its_assets_absolutely(spec: Path) -> None:
-    output = build(spec, html=True)
+    output = build(spec, html=True).output
     html = output.read_text(encoding="utf-8")
     assert output.suffix == ".html"
     assert f'<base href="{data_dir("templates").resolve().as_uri()}/">' in html
@@ -70,7 +70,7 @@ def test_a_local_clauses_folder_overrides_and_adds(spec: Path) -> None:
             "clauses/en/house-rule.md": clause("House rule", "Shoes off.\n", order="900"),
         },
     )
-    text = pdf_text(build(spec))
+    text = pdf_text(build(spec).output)
     assert "1. Our scope" in text and "Only The thing." in text
     assert "House rule" in text and "Shoes off." in text
 
@@ -122,6 +122,6 @@ def test_hostile_clause_cannot_attach_files_or_fetch(spec: Path) -> None:
             ),
         },
     )
-    reader = pypdf.PdfReader(build(spec))
-    assert reader.attachments == {}
+    reader = pypdf.PdfReader(build(spec).output)
+    assert all(name.startswith(("engage-", "clause-")) for name in reader.attachments)
     assert "root:" not in pdf_text(spec.with_suffix(".pdf"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from engage import __version__
-from tests.conftest import EXAMPLES, MINIMAL_SPEC, pdf_text, run_cli, write_tree
+from tests.conftest import CLEAN_SPEC, EXAMPLES, MINIMAL_SPEC, pdf_text, run_cli, write_tree
 
 
 def test_version() -> None:
@@ -16,10 +17,13 @@ def test_version() -> None:
 
 
 def test_build_and_check_succeed(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC})
-    assert run_cli("check", tmp_path / "a.yaml").stdout == f"{tmp_path / 'a.yaml'}: ok\n"
+    write_tree(tmp_path, {"a.yaml": CLEAN_SPEC})
+    checked = run_cli("check", tmp_path / "a.yaml", "--today", "2026-12-01")
+    assert checked.stdout == f"{tmp_path / 'a.yaml'}: ok\n"
     result = run_cli("build", tmp_path / "a.yaml", "-o", tmp_path / "out.pdf")
-    assert (result.code, result.stdout) == (0, f"wrote {tmp_path / 'out.pdf'}\n")
+    assert result.code == 0
+    expected = rf"wrote {tmp_path / 'out.pdf'} \(fingerprint [0-9a-f]{{64}}\)\n"
+    assert re.fullmatch(expected, result.stdout)
     assert "Client Co" in pdf_text(tmp_path / "out.pdf")
 
 
@@ -41,8 +45,10 @@ def test_invalid_spec_exits_2_with_located_messages_and_writes_nothing(tmp_path:
 
 
 def test_one_bad_spec_does_not_stop_the_others(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"good.yaml": MINIMAL_SPEC, "empty.yaml": ""})
-    result = run_cli("check", tmp_path / "empty.yaml", tmp_path / "good.yaml")
+    write_tree(tmp_path, {"good.yaml": CLEAN_SPEC, "empty.yaml": ""})
+    result = run_cli(
+        "check", tmp_path / "empty.yaml", tmp_path / "good.yaml", "--today", "2026-12-01"
+    )
     assert result.code == 2
     assert result.stderr == f"{tmp_path / 'empty.yaml'}:1:1: the file is empty\n"
     assert result.stdout == f"{tmp_path / 'good.yaml'}: ok\n"

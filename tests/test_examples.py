@@ -17,7 +17,7 @@ ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("examples")
-    return {spec.name: build(spec, out / f"{spec.stem}.pdf") for spec in ALL_EXAMPLES}
+    return {spec.name: build(spec, out / f"{spec.stem}.pdf").output for spec in ALL_EXAMPLES}
 
 
 def test_there_are_examples_in_every_language() -> None:
@@ -71,7 +71,7 @@ def test_table_of_contents_has_real_page_numbers(built: dict[str, Path]) -> None
 
 
 def test_two_builds_give_identical_bytes(tmp_path: Path, built: dict[str, Path]) -> None:
-    again = build(EXAMPLES / "website-en.yaml", tmp_path / "again.pdf")
+    again = build(EXAMPLES / "website-en.yaml", tmp_path / "again.pdf").output
     assert again.read_bytes() == built["website-en.yaml"].read_bytes()
 
 

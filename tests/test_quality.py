@@ -10,14 +10,15 @@ from tests.conftest import ROOT
 
 # Stage modules may import models and earlier stages; only build and cli sit on top.
 LAYERS = {
-    "errors": 0, "_resources": 0,
-    "models": 1, "load": 1,
-    "validate": 2, "money": 2, "formats": 2, "sandbox": 2,
-    "clauses": 3, "context": 3,
+    "errors": 0, "_resources": 0, "fingerprint": 0,
+    "models": 1, "load": 1, "embed": 1,
+    "validate": 2, "money": 2, "formats": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
+    "clauses": 3, "context": 3, "review": 3, "schema": 3,
     "assemble": 4, "output": 4,
     "render": 5, "pdf": 5,
     "build": 6,
-    "cli": 7, "__main__": 8, "__init__": 8,
+    "source": 7, "redline": 7, "init": 7, "preview": 7, "batch": 7,
+    "cli": 9, "__main__": 10, "__init__": 10,
 }
 
 

@@ -1,0 +1,167 @@
+"""engage's benchmark: one command, medians over several runs, figures written to a file.
+
+    .venv/bin/python bench/run.py [--runs N] [--out bench/results.md]
+
+Every figure is a fresh process, as a user would run it: `engage --help`, `engage check`,
+a cold `engage build` of each example, the bare `weasyprint` command on engage's own HTML of
+the same document (and the ratio of the two), a batch of 12 specs with --jobs 1 and --jobs N,
+an up-to-date rebuild, and the peak memory of one build. Tests never assert these times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+BIN = Path(sys.executable).parent
+ENGAGE = [str(BIN / "engage")]
+WEASYPRINT = [str(BIN / "weasyprint")]
+# Bytecode as a user's installed engage has it: written once, then read.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (KiB) of one run of ``command``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"failed: {' '.join(command)}\n{error}")
+    return seconds, usage.ru_maxrss
+
+
+def median(runs: int, command: Callable[[], list[str]], before: Callable[[], None] = lambda: None
+           ) -> tuple[float, int]:
+    times, memory = [], []
+    for _ in range(runs):
+        before()
+        seconds, peak = timed(command())
+        times.append(seconds)
+        memory.append(peak)
+    return statistics.median(times), max(memory)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kib = int(meminfo.read_text().split()[1])
+        memory = f", {total_kib / 1024 / 1024:.0f} GiB"
+    subset = "HarfBuzz" if _has_hb_subset() else "fontTools"
+    import weasyprint
+
+    return (f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, "
+            f"WeasyPrint {weasyprint.__version__}, font subsetting by {subset}")
+
+
+def _has_hb_subset() -> bool:
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    return harfbuzz_subset is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    args = parser.parse_args()
+    runs = args.runs
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engage")], check=True,
+                   env=ENV, stdout=subprocess.DEVNULL)
+    jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows: list[tuple[str, str]] = []
+
+    def report(name: str, value: str) -> None:
+        rows.append((name, value))
+        print(f"{name:<58} {value}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="engage-bench-") as temporary:
+        work = Path(temporary)
+        website = ROOT / "examples" / "website-en.yaml"
+        help_time, _ = median(runs * 2, lambda: [*ENGAGE, "--help"])
+        report("engage --help", f"{help_time * 1000:.0f} ms")
+        check_time, _ = median(runs, lambda: [*ENGAGE, "check", str(website)])
+        report("engage check website-en.yaml", f"{check_time * 1000:.0f} ms")
+
+        cold: dict[str, float] = {}
+        peak_memory = 0
+        for example in EXAMPLES:
+            out = work / f"{example.stem}.pdf"
+            seconds, peak = median(runs, lambda: [*ENGAGE, "build", str(example), "-o", str(out),
+                                                  "--force"])
+            cold[example.name] = seconds
+            peak_memory = max(peak_memory, peak) if example == website else peak_memory
+            report(f"cold engage build {example.name}", f"{seconds:.2f} s")
+
+        html = work / "website.html"
+        subprocess.run([*ENGAGE, "build", str(website), "--html", "-o", str(html)], check=True,
+                       env=ENV, stdout=subprocess.DEVNULL)
+        bare, _ = median(runs, lambda: [*WEASYPRINT, str(html), str(work / "bare.pdf")])
+        report("bare weasyprint on engage's HTML of website-en", f"{bare:.2f} s")
+        ratio = cold["website-en.yaml"] / bare
+        report("ratio engage build / bare weasyprint (target <= 1.0)", f"{ratio:.2f}")
+
+        batch = work / "batch"
+        batch.mkdir()
+        specs = []
+        for index in range(12):
+            source = EXAMPLES[index % len(EXAMPLES)]
+            target = batch / f"{index:02d}-{source.name}"
+            shutil.copy(source, target)
+            specs.append(str(target))
+        one_job, _ = median(max(1, runs // 2), lambda: [*ENGAGE, "build", *specs, "--jobs", "1",
+                                                        "--force"])
+        report("batch of 12 specs, --jobs 1, per spec", f"{one_job / 12:.2f} s")
+        all_jobs, _ = median(max(1, runs // 2), lambda: [*ENGAGE, "build", *specs, "--jobs",
+                                                         str(jobs), "--force"])
+        report(f"batch of 12 specs, --jobs {jobs}, per spec", f"{all_jobs / 12:.2f} s")
+        report(f"  per spec / one cold build (target <= 0.5)",
+               f"{all_jobs / 12 / cold['website-en.yaml']:.2f}")
+
+        up_out = work / "website-en.pdf"
+        subprocess.run([*ENGAGE, "build", str(website), "-o", str(up_out)], check=True, env=ENV,
+                       stdout=subprocess.DEVNULL)
+        fresh, _ = median(runs, lambda: [*ENGAGE, "build", str(website), "-o", str(up_out)])
+        report("up-to-date rebuild of website-en.yaml (target <= 300 ms)", f"{fresh * 1000:.0f} ms")
+        report("peak memory of one build of website-en.yaml (target <= 150 MB)",
+               f"{peak_memory / 1024:.0f} MB")
+
+    lines = [
+        "# engage benchmark",
+        "",
+        f"Measured {date.today().isoformat()} with `python bench/run.py --runs {runs}` "
+        f"(medians of {runs} runs, each a fresh process) on: {machine()}.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        *(f"| {name.strip()} | {value} |" for name, value in rows),
+        "",
+    ]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
