@@ -119,7 +119,8 @@ def _check_rendered(clause: Clause, source: str) -> None:
         )
     found = hidden_character(source)
     if found:
-        raise ClauseError.at(clause.file, f"prints a forbidden character: {hidden_message(found[0])}")
+        message = f"prints a forbidden character: {hidden_message(found[0])}"
+        raise ClauseError.at(clause.file, message)
 
 
 class _Amounts:

@@ -20,8 +20,13 @@ Every message is one line per problem, shaped ``file:line:col: field.path: messa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Line breaks, control and bidirectional characters: escaped, so that a problem is always one
+# line and a terminal shows it as written, whatever a file name or an exception holds.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class Problem:
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return _UNPRINTABLE.sub(lambda found: repr(found[0])[1:-1], ": ".join(parts))
 
 
 class EngageError(Exception):

@@ -16,6 +16,8 @@ from pathlib import Path
 from engage import __version__
 from engage._resources import data_dir
 from engage.embed import read_identifier
+from engage.errors import EngageError
+from engage.load import read_text
 from engage.workspace import find_workspace, library_roots
 
 
@@ -41,7 +43,12 @@ def inputs_digest(spec_file: Path) -> str:
     digest = hashlib.sha256(f"engage {__version__}\n".encode())
     for name, path in files:
         digest.update(f"{name}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        if name in ("spec", "profile"):
+            # As the build will read them: bounded, regular files only, refused with a SpecError.
+            digest.update(hashlib.sha256(read_text(path).encode("utf-8")).digest())
+        else:
+            with open(path, "rb") as stream:
+                digest.update(hashlib.file_digest(stream, "sha256").digest())
     return digest.hexdigest()
 
 
@@ -57,5 +64,5 @@ def fresh_pdf(spec_file: Path, output: Path | None) -> Path | None:
         if output.resolve() == spec_file.resolve() or not output.is_file():
             return None
         return output if is_fresh(output, inputs_digest(spec_file)) else None
-    except OSError:
+    except (OSError, EngageError):  # not readable: the build itself reports why
         return None

@@ -2,12 +2,14 @@
 
 The bytes go to a temporary file next to the target, are flushed to disk, and replace the
 target in one rename. A failed or interrupted build removes its temporary file; temporary
-files left by a killed build are removed by the next build of the same target.
+files left by a killed build are removed by the next build of the same target. The temporary
+file is created afresh, never through a link someone left in its place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from pathlib import Path
 
@@ -20,7 +22,7 @@ def check_output_path(output: Path, inputs: list[Path]) -> None:
     """Refuse an output path that is an input, a folder, or in a missing folder."""
     resolved = output.resolve()
     for source in inputs:
-        if resolved == source.resolve():
+        if resolved == source.resolve() or _same_file(output, source):
             raise OutputPathError.at(output, "the output would overwrite an input file")
     if output.is_dir():
         raise OutputPathError.at(output, "the output path is a folder; give a file name")
@@ -32,8 +34,11 @@ def write_atomic(output: Path, data: bytes) -> None:
     """Replace ``output`` with ``data`` in one step."""
     _remove_stale_temporaries(output)
     temporary = output.with_name(f".{output.name}{_TEMP_MARK}{os.getpid()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with open(temporary, "wb") as stream:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        with open(os.open(temporary, flags, 0o666), "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
@@ -46,11 +51,20 @@ def write_atomic(output: Path, data: bytes) -> None:
 
 
 def _remove_stale_temporaries(output: Path) -> None:
-    for stale in output.parent.glob(f".{output.name}{_TEMP_MARK}*"):
+    for stale in output.parent.glob(f".{glob.escape(output.name)}{_TEMP_MARK}*"):
         pid = stale.name.rsplit("-", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and not _is_running(int(pid)):
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+
+def _same_file(output: Path, source: Path) -> bool:
+    """Whether both paths name one file (a hard link, or another case on a case-insensitive
+    file system)."""
+    try:
+        return os.path.samefile(output, source)
+    except OSError:
+        return False
 
 
 def _is_running(pid: int) -> bool:

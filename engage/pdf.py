@@ -16,11 +16,58 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import pydyf
-from weasyprint import HTML, Attachment
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from engage.errors import RenderError
+
+
+@contextlib.contextmanager
+def _quick_library_lookup() -> Iterator[None]:
+    """Answer ctypes' library lookups from one ``ldconfig -p`` while WeasyPrint loads.
+
+    WeasyPrint tries several names for each native library; for each name that is not
+    installed, ``ctypes.util.find_library`` spawns ldconfig, then gcc, then ld (about 0.4 s
+    in all on this kind of machine). One ldconfig listing answers every name the way ctypes'
+    own first step does; a name it does not list is not there, and WeasyPrint then opens the
+    library by its file name, as it does anyway. The same libraries load; output is identical.
+    """
+    import ctypes.util
+    import re
+    import subprocess
+    import sys
+
+    listing = ""
+    if sys.platform.startswith("linux"):
+        try:
+            listing = subprocess.run(
+                ["/sbin/ldconfig", "-p"], capture_output=True, text=True, timeout=10,
+                env={**os.environ, "LC_ALL": "C", "LANG": "C"}, check=True,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            listing = ""
+    if not listing:
+        yield
+        return
+    bits = "64" if sys.maxsize > 2**32 else "32"
+    abi = {
+        "x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64",
+    }.get(f"{os.uname().machine}-{bits}", "libc6")
+    original = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:
+        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", listing)
+        return found[1] if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+with _quick_library_lookup():
+    import pydyf
+    from weasyprint import HTML, Attachment
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)

@@ -78,7 +78,9 @@ class Preview:
         self.log = log
         self.version = 0
         self.page = b""
-        self.allowed: list[Path] = [data_dir("templates").resolve(), data_dir("clauses").resolve()]
+        self.templates = data_dir("templates").resolve()
+        """Served at the root, for the document's relative links (style.css, fonts/)."""
+        self.allowed: list[Path] = [self.templates, data_dir("clauses").resolve()]
         self.sources = [spec_file.resolve()]
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -115,7 +117,7 @@ class Preview:
         if relative.startswith(_FILES + "/"):
             target = Path(relative.removeprefix(_FILES))
         else:
-            target = self.allowed[0] / relative.lstrip("/")
+            target = self.templates / relative.lstrip("/")
         try:
             target = target.resolve(strict=True)
         except (OSError, RuntimeError):

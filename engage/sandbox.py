@@ -27,7 +27,9 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    nodes,
 )
+from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -179,11 +181,29 @@ class LimitedTemplate(Template):
             return super().render(*args, **kwargs)
 
 
+class _RunTimeOnly(CodeGenerator):
+    """Computes nothing while compiling. Jinja would otherwise work out a constant expression
+    such as ``{{ "%0999999999d" % 1 }}`` or ``{{ "x"|center(10**9) }}`` at compile time, in
+    one call that no time limit can interrupt; now it runs when rendered, within ``limits``."""
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> str:
+        if not isinstance(node, nodes.TemplateData | nodes.Const):
+            raise nodes.Impossible()
+        return super()._output_child_to_const(node, frame, finalize)
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders."""
 
     intercepted_binops = frozenset({"**", "*", "+"})
     template_class = LimitedTemplate
+    code_generator_class = _RunTimeOnly
+
+    def _compile(self, source: str, filename: str) -> types.CodeType:
+        try:
+            return super()._compile(source, filename)
+        except (SyntaxError, RecursionError):  # Python's limits, e.g. 20 nested blocks
+            raise TemplateError("the template is nested too deeply to compile") from None
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _check_deadline()
@@ -203,6 +223,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             undefined=StrictUndefined,
             autoescape=True,
             auto_reload=False,
+            optimized=False,
             **options,
         )
 

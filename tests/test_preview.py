@@ -158,7 +158,7 @@ def test_files_the_renderer_may_read_are_served_by_absolute_path(
     running: tuple[PreviewServer, int, list[str]],
 ) -> None:
     server, port, _ = running
-    style = server.preview.allowed[0] / "style.css"
+    style = server.preview.templates / "style.css"
     status, _, body = get(port, f"/__engage/files{style}")
     assert (status, body) == (200, style.read_bytes())
 
@@ -284,3 +284,15 @@ def test_a_browser_shows_the_document_and_reloads_it_after_a_change(
         eventually(lambda: "Reloaded Client" in (browser.evaluate(text) or ""), "a reload")
     finally:
         browser.close()
+
+
+def test_previewing_never_imports_weasyprint(spec: Path) -> None:
+    probe = (
+        "import sys\nfrom pathlib import Path\nfrom engage.preview import Preview\n"
+        "preview = Preview(Path(sys.argv[1]))\npreview.rebuild()\n"
+        "print(preview.version, b'Client Co' in preview.page, 'weasyprint' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(spec)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["1", "True", "False"]

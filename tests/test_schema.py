@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,17 @@ def test_descriptions_come_from_the_field_docstrings() -> None:
     silence = schema["$defs"]["Silence"]
     assert silence["required"] == ["code", "reason"]
     assert "no-exclusions" in silence["properties"]["code"]["enum"]
+
+
+def test_the_schema_command_never_imports_weasyprint() -> None:
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['engage', 'schema']\n"
+        "try:\n    runpy.run_module('engage', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('weasyprint' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stderr.strip() == "False"

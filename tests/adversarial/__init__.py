@@ -1,0 +1,1 @@
+"""What an attacker or a careless user would try: every case is refused cleanly."""
