@@ -24,6 +24,7 @@ from engage.models import Spec
 from engage.money import Figures, compute
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, render_html, with_tables
+from engage.renderer import Renderer
 from engage.validate import currency_digits, validate
 from engage.workspace import Workspace, find_workspace, git_state, library_roots, load_spec
 
@@ -161,36 +162,42 @@ class Built:
 
 
 def build(
-    spec_file: Path, output: Path | None = None, *, html: bool = False, force: bool = False
+    spec_file: Path,
+    output: Path | None = None,
+    *,
+    html: bool = False,
+    force: bool = False,
+    renderer: Renderer | None = None,
 ) -> Built:
     """Build ``spec_file`` into a PDF (or HTML) at ``output`` (default: next to the spec).
 
     An existing PDF built from the very same input files is left as it is, unless ``force``.
+    ``renderer``: one started earlier, so that WeasyPrint loads while this process works.
     """
     output = output_path(spec_file, output, html)
     check_output_path(output, [spec_file])
     digest = inputs_digest(spec_file)
     if not html and not force and is_fresh(output, digest):
         return Built(output, None)
-    prepared = prepare(spec_file, standalone_html=html)
     if html:
+        prepared = prepare(spec_file, standalone_html=True)
         write_atomic(output, prepared.html.encode("utf-8"))
         return Built(output, prepared)
-    from engage.pdf import Embedded, write_pdf
-
-    files = embedded_files(
-        spec_file.name, prepared.document.data, prepared.fingerprint, prepared.clause_sources
-    )
-    pdf = write_pdf(
-        prepared.html,
-        data_dir("templates"),
-        prepared.allowed,
-        spec_file,
-        embedded=[Embedded(*item) for item in files],
-        dated=prepared.spec.issued,
-        info=_metadata(prepared.fingerprint, prepared.workspace, spec_file),
-        identifier=pdf_identifier(digest),
-    )
+    with renderer or Renderer() as renderer:
+        prepared = prepare(spec_file)
+        files = embedded_files(
+            spec_file.name, prepared.document.data, prepared.fingerprint, prepared.clause_sources
+        )
+        pdf = renderer.write_pdf(
+            prepared.html,
+            data_dir("templates"),
+            prepared.allowed,
+            spec_file,
+            embedded=files,
+            dated=prepared.spec.issued,
+            info=_metadata(prepared.fingerprint, prepared.workspace, spec_file),
+            identifier=pdf_identifier(digest),
+        )
     write_atomic(output, pdf)
     return Built(output, prepared)
 

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -75,15 +76,21 @@ def build(
         if fresh is not None:
             typer.echo(f"{fresh}: up to date")
             raise typer.Exit(0)
-    from engage.batch import build_many, default_jobs, describe
-
     if len(specs) == 1:
-        from engage.build import build as build_spec
+        from engage.renderer import Renderer
 
-        def run() -> None:
-            typer.echo(describe(build_spec(specs[0], output, html=html, force=force)))
+        # Started before engage's own imports: WeasyPrint loads on the other core meanwhile.
+        with Renderer() if not html else nullcontext() as renderer:
+            from engage.batch import describe
+            from engage.build import build as build_spec
 
-        raise typer.Exit(_report(run))
+            def run() -> None:
+                built = build_spec(specs[0], output, html=html, force=force, renderer=renderer)
+                typer.echo(describe(built))
+
+            raise typer.Exit(_report(run))
+    from engage.batch import build_many, default_jobs
+
     raise typer.Exit(_build_batch(specs, jobs or default_jobs(), html, force, build_many))
 
 

@@ -63,6 +63,10 @@ class EngageError(Exception):
         self.problems: tuple[Problem, ...] = problems
         super().__init__("\n".join(str(problem) for problem in problems))
 
+    def __reduce__(self) -> tuple[type[EngageError], tuple[Problem, ...]]:
+        # Errors cross from the renderer and batch processes intact.
+        return (type(self), self.problems)
+
     @classmethod
     def at(
         cls,

@@ -10,7 +10,6 @@ import logging
 import mimetypes
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -95,31 +94,23 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
         return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
 
 
-@dataclass(frozen=True)
-class Embedded:
-    """A file attached to the PDF."""
-
-    name: str
-    data: bytes
-    description: str
-
-
 def write_pdf(
     html: str,
     base: Path,
     allowed: list[Path],
     source: Path,
     *,
-    embedded: list[Embedded] | None = None,
+    embedded: list[tuple[str, bytes, str]] | None = None,
     dated: date | None = None,
     info: dict[str, str] | None = None,
     identifier: bytes = b"engage",
 ) -> bytes:
     """Render ``html`` (whose relative links resolve in ``base``) to PDF bytes.
 
-    ``embedded`` files are attached with the fixed date ``dated``, so the same inputs give
-    the same bytes. ``info`` entries are added to the PDF's document information;
-    ``identifier`` becomes the first, permanent part of the PDF's file identifier.
+    ``embedded`` files (name, bytes, description) are attached with the fixed date
+    ``dated``, so the same inputs give the same bytes. ``info`` entries are added to the
+    PDF's document information; ``identifier`` becomes the first, permanent part of the
+    PDF's file identifier.
     """
     fetcher = LocalFilesOnly(allowed)
     stamp = datetime.combine(dated or date(2000, 1, 1), datetime.min.time(), UTC)
@@ -127,10 +118,10 @@ def write_pdf(
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
         attachments = [
             Attachment(
-                string=item.data, name=item.name, description=item.description,
+                string=data, name=name, description=description,
                 created=stamp, modified=stamp, url_fetcher=fetcher,
             )
-            for item in embedded or []
+            for name, data, description in embedded or []
         ]
         with _fixed_font_timestamps():
             pdf = document.write_pdf(

@@ -83,3 +83,22 @@ def test_help_version_and_check_never_import_weasyprint() -> None:
             [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
         )
         assert result.stdout.strip().splitlines()[-1] == "False", (args, result.stdout)
+
+
+def test_a_build_in_a_fresh_process_renders_in_a_forked_renderer(tmp_path: Path) -> None:
+    # A fresh process starts its renderer before engage's imports (engage.renderer); the
+    # PDF it gets back must be the very bytes an in-process build writes.
+    write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC})
+    result = subprocess.run(
+        [sys.executable, "-m", "engage", "build", str(tmp_path / "a.yaml"), "-o",
+         str(tmp_path / "forked.pdf")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    run_cli("build", tmp_path / "a.yaml", "-o", tmp_path / "here.pdf")
+    assert (tmp_path / "forked.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+    bad = subprocess.run(
+        [sys.executable, "-m", "engage", "build", str(tmp_path / "nope.yaml")],
+        capture_output=True, text=True, check=False,
+    )
+    assert (bad.returncode, bad.stderr) == (2, f"{tmp_path / 'nope.yaml'}: no such spec file\n")

@@ -43,18 +43,22 @@ def refused(
     must point at. Returns the message, without the file and line.
     """
     output = output or spec.with_suffix(".pdf")
-    if not output.is_dir():
+    if not output.exists() and output.parent.is_dir():
         output.write_bytes(SENTINEL)
+    before = output.read_bytes() if output.is_file() else None
     result = run_cli("build", spec, "-o", output, *args)
-    return _clean_refusal(result.code, result.stdout, result.stderr, where or spec, line, code,
-                          output, spec.parent)
+    message = _clean_refusal(result.code, result.stdout, result.stderr, where or spec, line, code,
+                             spec.parent)
+    if before is not None:
+        assert output.read_bytes() == before, "the existing output was changed"
+    return message
 
 
 def refused_check(spec: Path, where: str | Path | None = None, line: int | None = None) -> str:
     """``engage check`` on ``spec`` is refused cleanly (exit 2, one line, file and line)."""
     result = run_cli("check", spec)
     return _clean_refusal(result.code, result.stdout, result.stderr, where or spec, line, 2,
-                          None, spec.parent)
+                          spec.parent)
 
 
 def _clean_refusal(
@@ -64,7 +68,6 @@ def _clean_refusal(
     where: str | Path,
     line: int | None,
     expected_code: int,
-    output: Path | None,
     folder: Path,
 ) -> str:
     assert (code, stdout) == (expected_code, ""), (code, stdout, stderr)
@@ -74,8 +77,6 @@ def _clean_refusal(
     message = lines[0]
     prefix = f"{where}:" if line is None else f"{where}:{line}:"
     assert message.startswith(prefix), (prefix, message)
-    if output is not None and output.is_file():
-        assert output.read_bytes() == SENTINEL, "the existing PDF was changed"
     assert leftovers(folder) == []
     return re.sub(r"^\d+: ", "", message[len(prefix):].lstrip())
 
