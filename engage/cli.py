@@ -88,7 +88,7 @@ def build(
                 built = build_spec(specs[0], output, html=html, force=force, renderer=renderer)
                 typer.echo(describe(built))
 
-            raise typer.Exit(_report(run))
+            raise typer.Exit(_report(run, specs[0]))
     from engage.batch import build_many, default_jobs
 
     raise typer.Exit(_build_batch(specs, jobs or default_jobs(), html, force, build_many))
@@ -333,7 +333,7 @@ def _each(specs: list[Path], action: Callable[[Path], str]) -> int:
     """Run ``action`` on every spec; the worst exit code wins."""
     code = 0
     for spec in specs:
-        code = max(code, _report(functools.partial(_echo_result, action, spec)))
+        code = max(code, _report(functools.partial(_echo_result, action, spec), spec))
     return code
 
 
@@ -341,22 +341,25 @@ def _echo_result(action: Callable[[Path], str], spec: Path) -> None:
     typer.echo(action(spec))
 
 
-def _report(action: Callable[[], None]) -> int:
+def _report(action: Callable[[], None], about: Path | None = None) -> int:
+    """Run ``action``; report any failure in one line (naming ``about``, the spec, if given)."""
     from engage.errors import EngageError
 
+    who = "engage" if about is None else str(about)
     try:
         action()
     except EngageError as exc:
         typer.echo(str(exc), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        typer.echo("engage: interrupted", err=True)
+        typer.echo(f"{who}: interrupted", err=True)
         return 130
     except Exception as exc:
         if os.environ.get("ENGAGE_DEBUG"):
             raise
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
         typer.echo(
-            f"engage: internal error: {type(exc).__name__}: {exc} "
+            f"{who}: internal error: {message} "
             "(set ENGAGE_DEBUG=1 for details, and please report it)",
             err=True,
         )

@@ -229,6 +229,7 @@ REVIEW_CODES = (
     "offer-expired",
     "dates-out-of-order",
     "no-valid-until",
+    "first-person",
 )
 
 

@@ -53,6 +53,13 @@ def redline(old: Prepared, new: Prepared, *, standalone_html: bool = False) -> R
         client=new.spec.client.name,
         old_fingerprint=old.fingerprint.short,
         new_fingerprint=new.fingerprint.short,
+        old_issued=Formats(new.spec.language, new.spec.currency).date(old.spec.issued),
+        new_issued=Formats(new.spec.language, new.spec.currency).date(new.spec.issued),
+        same_identity=(
+            old.spec.reference == new.spec.reference
+            and old.spec.issued == new.spec.issued
+            and old.fingerprint.value != new.fingerprint.value
+        ),
         terms=key_term_changes(old, new, labels),
         clauses=clause_changes(old, new),
         base_href=templates.resolve().as_uri() + "/" if standalone_html else None,

@@ -77,8 +77,8 @@ RULES: dict[str, Rule] = {
     "duty-no-consequence": Rule(
         "warning",
         "a client duty has no `if_late` consequence",
-        "this client duty says nothing about lateness: add if_late, e.g. every date moves back "
-        "by the delay",
+        "this client duty says nothing about lateness: add if_late, e.g. the delivery dates "
+        "move back by the delay",
     ),
     "duty-after-deliverable": Rule(
         "error",
@@ -187,6 +187,12 @@ RULES: dict[str, Rule] = {
         "the offer has no end date: set valid_until, or the client can accept these prices "
         "months from now",
     ),
+    "first-person": Rule(
+        "note",
+        'a text the clauses print reads "we", "our", "us", "my" or "I" (English specs)',
+        'written in the first person ("{word}"); the clauses speak of the parties in the third '
+        'person: write "the Provider" or the firm\'s name',
+    ),
 }
 
 
@@ -253,7 +259,7 @@ def review(spec: Spec, document: Document, *, today: date) -> Review:
 def find(spec: Spec, document: Document, *, today: date) -> list[Finding]:
     """Every finding on ``spec``, in file order."""
     findings = []
-    for check in (_scope, _duties, _money, _exit, _process, _words):
+    for check in (_scope, _duties, _money, _exit, _process, _words, _first_person):
         for code, path, fields in check(spec):
             findings.append(_finding(document, code, path, fields))
     for code, path, fields in _dates(spec, today):
@@ -453,3 +459,38 @@ def _words(spec: Spec) -> Raw:
                         yield "revisions-unlimited", path, {"word": word}
                     else:
                         yield "vague-word", path, {"word": word, "instead": group.instead}
+
+
+# First person --------------------------------------------------------------------------------
+
+_FIRST_PERSON = re.compile(r"\b(?:(?i:we|our|us|my)|I)\b")
+"""We, our, us, my in any case (but not "US", the country), and "I" as a capital only."""
+
+
+def _spoken(spec: Spec) -> Iterator[tuple[DataPath, str]]:
+    """The spec's texts that the clauses print among their own sentences, with their paths."""
+    for name in ("included", "excluded"):
+        for index, text in enumerate(getattr(spec.scope, name)):
+            yield ("scope", name, index), text
+    for index, duty in enumerate(spec.client_duties):
+        if duty.if_late is not None:
+            yield ("client_duties", index, "if_late"), duty.if_late
+    if spec.complaints is not None and spec.complaints.remedy is not None:
+        yield ("complaints", "remedy"), spec.complaints.remedy
+    end = spec.exit
+    if end is not None:
+        for name in ("provider_may_end_if", "client_may_end_if"):
+            for index, text in enumerate(getattr(end, name)):
+                yield ("exit", name, index), text
+        if end.handover is not None:
+            yield ("exit", "handover"), end.handover
+
+
+def _first_person(spec: Spec) -> Raw:
+    if spec.language != "en":
+        return  # The words are English; "I" is an Italian article.
+    for path, text in _spoken(spec):
+        for match in _FIRST_PERSON.finditer(text):
+            if match[0] != "US":
+                yield "first-person", path, {"word": match[0]}
+                break

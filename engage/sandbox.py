@@ -75,38 +75,42 @@ def limits(file: Path, line_offset: int = 0) -> Iterator[None]:
         yield
         return
     seconds = RENDER_SECONDS
-    _render.deadline = time.monotonic() + seconds
-    main = threading.current_thread() is threading.main_thread()
-    stop_timer = _start_timer(seconds) if main else _nothing
-    restore_memory = _limit_memory() if main else _nothing
     try:
-        yield
-    except _OutOfTime as exc:
+        try:
+            _render.deadline = time.monotonic() + seconds
+            if threading.current_thread() is threading.main_thread():
+                _limit_memory()
+                _start_timer(seconds)
+            yield
+        finally:
+            _disarm()
+    except (_OutOfTime, MemoryError) as exc:
+        # Also what the timer raised if it went off while the limits were being set or lifted.
+        _disarm()
         line = _template_line(exc, file)
+        message = (
+            f"took longer than {seconds:g} s to render; a loop or a computation is too large"
+            if isinstance(exc, _OutOfTime)
+            else f"needs more than {RENDER_MEMORY // 2**20} MB of memory to render"
+        )
         raise ClauseError(
-            Problem(
-                file,
-                f"took longer than {seconds:g} s to render; a loop or a computation is too large",
-                None if line is None else line + line_offset,
-            )
+            Problem(file, message, None if line is None else line + line_offset)
         ) from None
-    except MemoryError as exc:
-        line = _template_line(exc, file)
-        raise ClauseError(
-            Problem(
-                file,
-                f"needs more than {RENDER_MEMORY // 2**20} MB of memory to render",
-                None if line is None else line + line_offset,
-            )
-        ) from None
-    finally:
-        _render.deadline = None
-        stop_timer()
-        restore_memory()
 
 
-def _nothing() -> None:
-    pass
+def _disarm() -> None:
+    """Lift the limits; idempotent. The deadline goes first, so the timer cannot go off after
+    it."""
+    _render.deadline = None
+    timer = getattr(_render, "timer", None)
+    if timer is not None:
+        _render.timer = None
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, timer[0] if timer[0] is not None else signal.SIG_DFL)
+    memory = getattr(_render, "memory", None)
+    if memory is not None:
+        _render.memory = None
+        resource.setrlimit(resource.RLIMIT_AS, memory)
 
 
 def _check_deadline() -> None:
@@ -120,25 +124,19 @@ def _out_of_time(signum: int, frame: types.FrameType | None) -> None:
         raise _OutOfTime
 
 
-def _start_timer(seconds: float) -> Callable[[], None]:
-    """Interrupt the main thread after ``seconds``; returns what cancels the timer."""
+def _start_timer(seconds: float) -> None:
+    """Interrupt the main thread after ``seconds`` (``_disarm`` stops the timer)."""
     if not hasattr(signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
-        return _nothing  # no timers here, or someone else's timer is running: leave it be
-    previous = signal.signal(signal.SIGALRM, _out_of_time)
+        return  # no timers here, or someone else's timer is running: leave it be
+    _render.timer = (signal.signal(signal.SIGALRM, _out_of_time),)
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
-    def stop() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
-    return stop
-
-
-def _limit_memory() -> Callable[[], None]:
-    """Lower the address-space limit to what is in use plus ``RENDER_MEMORY``; returns what
-    restores it."""
+def _limit_memory() -> None:
+    """Lower the address-space limit to what is in use plus ``RENDER_MEMORY`` (``_disarm``
+    restores it)."""
     if resource is None or not sys.platform.startswith("linux"):
-        return _nothing
+        return
     try:
         with open("/proc/self/statm", encoding="ascii") as stream:
             in_use = int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -147,15 +145,11 @@ def _limit_memory() -> Callable[[], None]:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         if soft != resource.RLIM_INFINITY and soft <= limit:
-            return _nothing
+            return
+        _render.memory = (soft, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (OSError, ValueError, IndexError):
-        return _nothing
-
-    def restore() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-    return restore
+        return
 
 
 def _template_line(exc: BaseException, file: Path) -> int | None:

@@ -80,6 +80,7 @@ def _problem(document: Document, model: type[BaseModel], error: Any) -> Problem:
     path: DataPath = tuple(part for part in error["loc"] if not isinstance(part, str) or part)
     kind = error["type"]
     if kind == "extra_forbidden":
+        path = tuple(error["loc"])  # as written: the unknown key may be "" itself
         name = str(path[-1])
         message = f"unknown field {name!r}"
         close = difflib.get_close_matches(name, _field_names(model, path[:-1]), n=1, cutoff=0.6)

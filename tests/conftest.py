@@ -85,7 +85,7 @@ scope:
 client_duties:
   - duty: Send the texts
     due: 2027-01-10
-    if_late: Every date moves back by the delay.
+    if_late: The delivery dates move back by the delay.
     needed_for: thing
 pricing:
   items:
@@ -104,7 +104,7 @@ feedback:
   every_weeks: 2
 complaints:
   respond_within_days: 2
-  remedy: We fix it at our cost.
+  remedy: The Provider fixes it at its own cost.
 exit:
   notice_days: 15
   provider_may_end_if:

@@ -87,8 +87,8 @@ def fail_mid_write(monkeypatch: pytest.MonkeyPatch, exception: BaseException) ->
     [
         (OSError(errno.ENOSPC, "No space left on device"), 1,
          "{output}: cannot write: No space left on device"),
-        (KeyboardInterrupt(), 130, "engage: interrupted"),
-        (RuntimeError("disk on fire"), 1, "engage: internal error: RuntimeError: disk on fire"),
+        (KeyboardInterrupt(), 130, "{spec}: interrupted"),
+        (RuntimeError("disk on fire"), 1, "{spec}: internal error: RuntimeError: disk on fire"),
     ],
     ids=["disk full", "ctrl-c", "unexpected exception"],
 )
@@ -102,7 +102,7 @@ def test_a_write_interrupted_midway_leaves_the_old_pdf(
     result = run_cli("build", spec, "-o", output)
     assert result.code == code
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith(message.format(output=output))
+    assert result.stderr.startswith(message.format(output=output, spec=spec))
     assert output.read_bytes() == SENTINEL
     assert leftovers(spec.parent) == []
 
@@ -119,7 +119,7 @@ def test_a_real_ctrl_c_during_the_write(spec: Path) -> None:
         "os.fsync = interrupted\n"
     )
     result = run_engage("build", spec, "-o", output, prelude=prelude, cwd=spec.parent)
-    assert (result.code, result.stderr) == (130, "engage: interrupted\n")
+    assert (result.code, result.stderr) == (130, f"{spec}: interrupted\n")
     assert output.read_bytes() == SENTINEL
     assert leftovers(spec.parent) == []
 
