@@ -63,8 +63,16 @@ def with_tables(
     except TemplateError as exc:
         raise located(exc, templates / TABLES_TEMPLATE) from None
     pattern = re.compile(rf'<{TABLE_TAG} name="([a-z_]+)"></{TABLE_TAG}>')
+    # The sentence that introduces a table stays on the table's page.
+    lead_in = re.compile(rf"<p>((?:(?!</p>).)*)</p>\n(?=<{TABLE_TAG} )", re.DOTALL)
     return [
-        replace(clause, html=pattern.sub(lambda match: tables[match[1]], clause.html))
+        replace(
+            clause,
+            html=pattern.sub(
+                lambda match: tables[match[1]],
+                lead_in.sub(r'<p class="lead-in">\1</p>\n', clause.html),
+            ),
+        )
         for clause in clauses
     ]
 
