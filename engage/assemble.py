@@ -5,13 +5,14 @@ images and non-web links refused. Values from the spec are escaped for Markdown 
 so a client called ``*ACME*`` stays ``*ACME*``. Tables are asked for with
 ``{{ table("prices") }}`` on a line of their own and filled in by the render stage.
 
-Each clause renders within the sandbox's time and memory limits, to at most
+Each clause renders within the sandbox's time and memory limits (``limited``), to at most
 ``MAX_RENDERED`` characters, with no invisible control characters, and without printing an
 amount in the document's currency that is not one of the spec's figures (or in its text).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as html_text
 import re
@@ -31,7 +32,7 @@ from engage.errors import ClauseError, SpecError
 from engage.formats import LOCALES
 from engage.load import Document, hidden_character, hidden_message
 from engage.models import Spec
-from engage.sandbox import FileLoader, Sandbox, limits, located
+from engage.sandbox import FileLoader, Sandbox, limited, located
 from engage.validate import problem_at
 
 MAX_RENDERED = 1_000_000
@@ -93,10 +94,13 @@ def assemble(
     amounts = _Amounts(context)
     assembled = []
     for clause in chosen:
-        with limits(clause.file, clause.body_line - 1):
+
+        def render(clause: Clause = clause) -> str:
             source = _render_body(environment, clause, variables)
             _check_rendered(clause, source)
-            html = markdown.render(source)
+            return str(markdown.render(source))
+
+        html = limited(clause.file, render, clause.body_line - 1)
         amounts.check(clause, html)
         html = re.sub(
             rf"<p>{token}([a-z_]+)</p>\n?", rf'<{TABLE_TAG} name="\1"></{TABLE_TAG}>\n', html
@@ -218,9 +222,8 @@ def choose(
                 condition = environment.compile_expression(
                     clause.meta.when, undefined_to_none=False
                 )
-                with limits(clause.file):
-                    if not condition(**context):
-                        continue
+                if not limited(clause.file, functools.partial(condition, **context)):
+                    continue
             except (ClauseError, *_CLAUSE_FAILURES) as exc:
                 message = exc.problems[0].message if isinstance(exc, ClauseError) else None
                 message = message or located(exc, clause.file).problems[0].message
@@ -240,7 +243,7 @@ def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]
         raise located(exc, clause.file, clause.body_line - 1) from None
 
 
-# What a clause's Jinja can raise (MemoryError is left to ``limits``, which explains it).
+# What a clause's Jinja can raise (MemoryError is left to ``limited``, which explains it).
 _CLAUSE_FAILURES = (
     TemplateError,
     ArithmeticError,

@@ -63,6 +63,8 @@ def build_many(
 ) -> list[Outcome]:
     """Build every spec, ``jobs`` at a time; ``on_done`` hears of each as it finishes."""
     if jobs <= 1 or len(specs) <= 1:
+        if len(specs) > 1 and not html:
+            _warm()  # once here, rather than once per spec in a renderer process
         outcomes = []
         for spec in specs:
             outcomes.append(build_one(spec, None, html, force))

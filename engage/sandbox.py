@@ -3,12 +3,11 @@
 Clause libraries are shared between firms and pulled from git, so every clause and template
 is treated as hostile: no access to Python internals (Jinja's sandbox), no undefined names
 (StrictUndefined), HTML autoescaped, no huge numbers or strings, a time and a memory limit on
-every render (``limits``), and errors that name the file and line where they happened.
+every render (``limited``), and errors that name the file and line where they happened.
 """
 
 from __future__ import annotations
 
-import contextlib
 import operator
 import os
 import signal
@@ -16,9 +15,9 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import (
     BaseLoader,
@@ -40,6 +39,8 @@ try:
 except ImportError:  # pragma: no cover - not on Windows
     resource = None  # type: ignore[assignment]
 
+T = TypeVar("T")
+
 MAX_POWER_BITS = 4096
 MAX_PRODUCT_BITS = 100_000
 MAX_SEQUENCE = 100_000
@@ -54,26 +55,27 @@ class _OutOfTime(BaseException):
     """Raised inside a render that ran past its deadline.
 
     A ``BaseException``, like ``KeyboardInterrupt``, so that nothing between the timer and
-    ``limits`` (Jinja, Markdown, a template's own code) can catch it.
+    ``limited`` (Jinja, Markdown, a template's own code) can catch it.
     """
 
 
 _render = threading.local()
 
 
-@contextlib.contextmanager
-def limits(file: Path, line_offset: int = 0) -> Iterator[None]:
-    """Run one render of ``file`` within ``RENDER_SECONDS`` and ``RENDER_MEMORY``.
+def limited(file: Path, action: Callable[[], T], line_offset: int = 0) -> T:
+    """``action()``, one render of ``file``, within ``RENDER_SECONDS`` and ``RENDER_MEMORY``.
 
     Going past either is a ``ClauseError`` naming the file (and the line the render was at,
     plus ``line_offset``). On the main thread a timer interrupts any Python code, even a loop
     that calls nothing; elsewhere the deadline is checked at each call, attribute and operator
     in the sandbox. The memory limit is the process's address-space limit (Linux, main thread
     only), lowered for the duration of the render. Nested renders share the outer limits.
+
+    A function rather than a ``with`` block: the timer may go off at any moment, even as the
+    render ends, and only handlers in this very frame are sure to catch it then.
     """
     if getattr(_render, "deadline", None) is not None:
-        yield
-        return
+        return action()
     seconds = RENDER_SECONDS
     try:
         try:
@@ -81,11 +83,11 @@ def limits(file: Path, line_offset: int = 0) -> Iterator[None]:
             if threading.current_thread() is threading.main_thread():
                 _limit_memory()
                 _start_timer(seconds)
-            yield
+            return action()
         finally:
             _disarm()
     except (_OutOfTime, MemoryError) as exc:
-        # Also what the timer raised if it went off while the limits were being set or lifted.
+        # Also what the timer raised if it went off while the limits were being lifted.
         _disarm()
         line = _template_line(exc, file)
         message = (
@@ -168,17 +170,17 @@ def _template_line(exc: BaseException, file: Path) -> int | None:
 
 
 class LimitedTemplate(Template):
-    """A template whose every render runs within ``limits``."""
+    """A template whose every render runs ``limited``."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        with limits(Path(self.filename or self.name or "<template>")):
-            return super().render(*args, **kwargs)
+        file = Path(self.filename or self.name or "<template>")
+        return limited(file, lambda: Template.render(self, *args, **kwargs))
 
 
 class _RunTimeOnly(CodeGenerator):
     """Computes nothing while compiling. Jinja would otherwise work out a constant expression
     such as ``{{ "%0999999999d" % 1 }}`` or ``{{ "x"|center(10**9) }}`` at compile time, in
-    one call that no time limit can interrupt; now it runs when rendered, within ``limits``."""
+    one call that no time limit can interrupt; now it runs when rendered, ``limited``."""
 
     def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> str:
         if not isinstance(node, nodes.TemplateData | nodes.Const):

@@ -4,7 +4,10 @@ clause file and line."""
 
 from __future__ import annotations
 
+import resource
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,18 @@ def hostile(tmp_path: Path, body: str, **front: str) -> tuple[Path, Path]:
     """A spec next to a local library holding one clause with ``body`` (from line 4)."""
     spec = minimal_tree(tmp_path, {EVIL: clause("Evil", body, **front)})
     return spec, (tmp_path / EVIL).resolve()
+
+
+@pytest.fixture(autouse=True)
+def limits_are_lifted() -> Iterator[None]:
+    """Whatever a clause did, no render leaves its timer, signal handler, memory limit or
+    deadline behind (the timer could once go off as a render ended, and they stayed)."""
+    handler, memory = signal.getsignal(signal.SIGALRM), resource.getrlimit(resource.RLIMIT_AS)
+    yield
+    assert getattr(sandbox._render, "deadline", None) is None
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == handler
+    assert resource.getrlimit(resource.RLIMIT_AS) == memory
 
 
 @pytest.fixture
