@@ -115,10 +115,12 @@ def prepare(
     *,
     standalone_html: bool = False,
     document: Document | None = None,
-    planned: Plan | None = None,
 ) -> Prepared:
-    """Take ``spec_file`` through every stage up to the finished HTML."""
-    planned = planned or plan(spec_file, document=document)
+    """Take ``spec_file`` through every stage up to the finished HTML.
+
+    ``document`` replaces loading, to rebuild a spec embedded in a PDF.
+    """
+    planned = plan(spec_file, document=document)
     templates = data_dir("templates")
     context, labels = planned.context, planned.labels
     assembled = assemble(planned.chosen, planned.library, context, labels, planned.spec.language)
