@@ -197,7 +197,7 @@ def build(
             spec_file,
             embedded=files,
             dated=prepared.spec.issued,
-            info=_metadata(prepared.fingerprint, prepared.workspace, spec_file),
+            info=_metadata(prepared, spec_file),
             identifier=pdf_identifier(digest),
         )
     write_atomic(output, pdf)
@@ -218,8 +218,13 @@ def _template_files(templates: Path, spec: Spec, stylesheet: Path | None) -> dic
     return files
 
 
-def _metadata(prints: Fingerprint, workspace: Workspace | None, spec_file: Path) -> dict[str, str]:
-    metadata = {"EngageFingerprint": prints.value, "EngageVersion": __version__}
+def _metadata(prepared: Prepared, spec_file: Path) -> dict[str, str]:
+    metadata = {
+        "EngageFingerprint": prepared.fingerprint.value,
+        "EngageVersion": __version__,
+        "EngageReference": prepared.spec.reference,
+    }
+    workspace = prepared.workspace
     state = git_state(workspace.root if workspace else spec_file.parent)
     if state is not None:
         metadata["EngageGitCommit"] = state.commit

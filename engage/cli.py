@@ -283,8 +283,18 @@ def extract(
 
 
 @app.command()
-def verify(pdf: Annotated[Path, typer.Argument(help="A PDF built by engage.")]) -> None:
-    """Check a PDF against today's clauses and templates: exit 0 if identical, else 1."""
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="A PDF built by engage (signed or not).")],
+    trust: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--trust", help="A root certificate (PEM/DER) signers must chain to."),
+    ] = None,
+) -> None:
+    """Check a PDF against today's clauses and templates, and check its signatures.
+
+    Exit 0 if identical and every signature is sound, else 1.
+    """
+    from engage.signatures import signatures_of
     from engage.source import verify as verify_pdf
 
     outcome = {"code": 0}
@@ -293,14 +303,72 @@ def verify(pdf: Annotated[Path, typer.Argument(help="A PDF built by engage.")]) 
         verdict = verify_pdf(pdf)
         if verdict.identical:
             typer.echo(f"{pdf}: identical (fingerprint {verdict.fingerprint})")
-            return
-        typer.echo(f"{pdf}: differs from what it would be built from today:")
-        for change in verdict.changes:
-            typer.echo(f"  {change}")
-        outcome["code"] = 1
+        else:
+            typer.echo(f"{pdf}: differs from what it would be built from today:")
+            for change in verdict.changes:
+                typer.echo(f"  {change}")
+            outcome["code"] = 1
+        signatures = signatures_of(pdf, trust or [])
+        for signature in signatures:
+            typer.echo(f"  {signature}")
+        if not all(signature.sound and signature.trusted is not False
+                   for signature in signatures):
+            outcome["code"] = 1
 
     code = _report(run)
     raise typer.Exit(code or outcome["code"])
+
+
+@app.command()
+def sign(
+    pdf: Annotated[Path, typer.Argument(help="A PDF built by engage.")],
+    key: Annotated[
+        Path, typer.Option("--key", help="PKCS#12 file (.p12/.pfx), or a PEM/DER private key.")
+    ],
+    certificate: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--cert", help="The certificate, when --key is a PEM/DER private key."),
+    ] = None,
+    field: Annotated[
+        str, typer.Option("--field", help="The signature field to sign.")
+    ] = "provider-signature",
+    reason: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--reason", help='Default: the document and its reference.'),
+    ] = None,
+    timestamp_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--tsa", help="An RFC 3161 timestamp server's URL (PAdES B-T)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Signed copy (default: NAME-signed.pdf)."),
+    ] = None,
+) -> None:
+    """Sign the provider's field with a PAdES signature, as an incremental update.
+
+    The key's password comes from ENGAGE_SIGN_PASSWORD, or is asked for at the terminal.
+    """
+    from engage.output import check_output_path, write_atomic
+    from engage.sign import Key, password_from_environment
+    from engage.sign import sign as sign_pdf
+
+    password = password_from_environment()
+    if password is None and sys.stdin.isatty():
+        password = typer.prompt("Password for the key", hide_input=True, default="",
+                                show_default=False).encode("utf-8") or None
+    target = output or pdf.with_name(f"{pdf.stem}-signed.pdf")
+
+    def run() -> None:
+        check_output_path(target, [pdf, key, *([certificate] if certificate else [])])
+        signed = sign_pdf(
+            pdf, Key(key, certificate, password), field=field, reason=reason,
+            timestamp_url=timestamp_url,
+        )
+        write_atomic(target, signed)
+        typer.echo(f"signed {field!r} into {target}")
+
+    raise typer.Exit(_report(run))
 
 
 @app.command()

@@ -9,7 +9,8 @@ One hierarchy, so that the CLI maps errors to a message and an exit code in one 
     │   ├── ClauseError         a clause or template is malformed, fails, or refers to nothing
     │   ├── OutputPathError     the output path cannot be used (same as the spec, a folder, ...)
     │   ├── SourceError         a PDF holds no engage source, or a damaged one
-    │   └── WorkspaceError      a workspace cannot be created, or a git revision not read
+    │   ├── WorkspaceError      a workspace cannot be created, or a git revision not read
+    │   └── SigningError        a key cannot be used, or a PDF cannot be signed as asked
     └── BuildError              the build failed for another reason (exit code 1)
         ├── RenderError         WeasyPrint failed, or the document asked for a forbidden file
         └── WriteError          the PDF could not be written
@@ -116,6 +117,10 @@ class SourceError(InputError):
 
 class WorkspaceError(InputError):
     """A workspace cannot be created, or a git revision cannot be read."""
+
+
+class SigningError(InputError):
+    """A signing key or certificate cannot be used, or the PDF cannot be signed as asked."""
 
 
 class BuildError(EngageError):

@@ -16,6 +16,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from engage.errors import RenderError
+from engage.sigfields import add_signature_fields
+
+ARCHIVAL_VARIANT = "pdf/a-3b"
+"""Every PDF is PDF/A-3b (archivable, with its source attached) and tagged (accessible)."""
 
 
 @contextlib.contextmanager
@@ -120,6 +124,7 @@ def write_pdf(
             Attachment(
                 string=data, name=name, description=description,
                 created=stamp, modified=stamp, url_fetcher=fetcher,
+                relationship=_relationship(name),
             )
             for name, data, description in embedded or []
         ]
@@ -127,7 +132,9 @@ def write_pdf(
             pdf = document.write_pdf(
                 pdf_identifier=identifier,
                 attachments=attachments,
-                finisher=lambda _document, pdf: _add_info(pdf, info or {}),
+                pdf_variant=ARCHIVAL_VARIANT,
+                pdf_tags=True,
+                finisher=lambda laid_out, pdf: _finish(laid_out, pdf, info or {}),
             )
     except Exception as exc:
         raise RenderError.at(source, f"WeasyPrint failed: {type(exc).__name__}: {exc}") from None
@@ -139,9 +146,15 @@ def write_pdf(
     return pdf
 
 
-def _add_info(pdf: Any, info: dict[str, str]) -> None:
+def _finish(document: Any, pdf: Any, info: dict[str, str]) -> None:
     for key, value in info.items():
         pdf.info[key] = pydyf.String(value)
+    add_signature_fields(document, pdf)
+
+
+def _relationship(name: str) -> str:
+    """PDF/A-3 associated-file relationship: the spec and clause texts are the source."""
+    return "Supplement" if name.endswith(".json") else "Source"
 
 
 @contextlib.contextmanager

@@ -14,10 +14,11 @@ LAYERS = {
     "models": 1, "load": 1, "embed": 1,
     "validate": 2, "money": 2, "formats": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
     "clauses": 3, "context": 3, "review": 3, "schema": 3,
-    "assemble": 4, "output": 4,
+    "assemble": 4, "output": 4, "sigfields": 4,
     "render": 5, "pdf": 5,
     "build": 6,
     "source": 7, "redline": 7, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
+    "sign": 7, "signatures": 8,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 
