@@ -39,6 +39,8 @@ class SignatureReport:
     """The signature covers the whole document as it was when signed."""
     changed_after: str
     """What was changed after this signature: NOTHING, FORM_FIELDS, ANNOTATIONS or CONTENT."""
+    timestamped: bool
+    """A timestamp authority's token vouches for the signing time (PAdES B-T)."""
     trusted: bool | None
     """The certificate chains to a root the user named; None when no root was named."""
 
@@ -50,6 +52,8 @@ class SignatureReport:
     def __str__(self) -> str:
         when = f"{self.signed_at:%Y-%m-%d %H:%M:%S %Z}".strip() if self.signed_at else "no time"
         state = "intact" if self.intact else "BROKEN (the signed bytes were altered)"
+        if self.timestamped:
+            state += ", timestamped"
         coverage = "covers the document as signed" if self.covers_revision \
             else "does NOT cover its whole revision"
         trust = "" if self.trusted is None else (
@@ -114,7 +118,7 @@ def read_signatures(
         except Exception as exc:  # a hostile signature can fail pyHanko in many ways
             reports.append(SignatureReport(
                 signature.field_name, f"unreadable signature ({type(exc).__name__})",
-                None, False, False, CONTENT, None,
+                None, False, False, CONTENT, False, None,
             ))
             continue
         level = status.modification_level
@@ -128,11 +132,12 @@ def read_signatures(
         reports.append(SignatureReport(
             field=signature.field_name,
             signer=_common_name(status.signing_cert),
-            signed_at=signature.self_reported_timestamp,
+            signed_at=_signing_time(signature, status),
             intact=bool(status.intact and status.valid),
             covers_revision=status.coverage is not None
             and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION,
             changed_after=changed,
+            timestamped=status.timestamp_validity is not None,
             trusted=bool(status.trusted) if trust_roots else None,
         ))
     return reports
@@ -142,3 +147,11 @@ def _common_name(certificate: object) -> str:
     subject = certificate.subject  # type: ignore[attr-defined]
     name = subject.native.get("common_name")
     return str(name) if name else str(subject.human_friendly)
+
+
+def _signing_time(signature: object, status: object) -> datetime | None:
+    """The timestamp authority's time where there is one, else the signer's own claim."""
+    stamp = getattr(status, "timestamp_validity", None)
+    if stamp is not None:
+        return stamp.timestamp  # type: ignore[no-any-return]
+    return signature.self_reported_timestamp  # type: ignore[attr-defined,no-any-return]

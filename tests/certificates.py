@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PASSWORD = b"correct horse"
@@ -54,6 +54,26 @@ class Authority:
         )
         self.root_pem = folder / "root.pem"
         self.root_pem.write_bytes(self.certificate.public_bytes(serialization.Encoding.PEM))
+
+    def timestamp_authority(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        """A certificate and key for an RFC 3161 timestamp authority (RSA: pyHanko's test
+        TSA signs only with RSA)."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(_name("engage test TSA"))
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=90))
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        return certificate, key
 
     def issue(self, common_name: str, *, expired: bool = False) -> Identity:
         key = ec.generate_private_key(ec.SECP256R1())
