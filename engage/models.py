@@ -627,7 +627,7 @@ def parse_extra(kind: str, value: str | list[str], digits: int) -> Any:
             raise ValueError("expected a list of items, each on a line starting with '- '")
         return list(value)
     if isinstance(value, list):
-        raise ValueError(f"expected {'a' if kind != 'date' else 'a'} {kind}, not a list")
+        raise ValueError(f"expected a single {kind}, not a list")
     if kind == "money":
         amount = _decimal_text(value, "an amount")
         exponent = amount.as_tuple().exponent

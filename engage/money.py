@@ -6,6 +6,11 @@ document always add up exactly. Instalments are rounded one by one and the last 
 rounding, so they always add up to the total to the cent; none is ever more than what is left
 of the total, so none is negative.
 
+The amount to pay is the total less any withholding (the Italian ritenuta d'acconto, on the
+fees only); for a retainer the figures are per period, and the plan splits the net of the
+minimum term. The plan gives percentages, fixed amounts (which validation makes add up to the
+amount to pay) or equal instalments.
+
 Everything runs in ``models.EXACT``: any rounding other than those raises instead of
 silently changing an amount.
 """

@@ -444,9 +444,9 @@ def _pricing(spec: Spec) -> Raw:
     if retainer is not None and retainer.hours_included and retainer.extra_hour_rate is None:
         fields = {"hours": retainer.hours_included, "period": retainer.period}
         yield "retainer-no-extra-rate", ("pricing", "retainer", "hours_included"), fields
-    if expenses is not None and expenses.flat_percent is None:
-        if expenses.cap is None and not expenses.prior_approval:
-            yield "expenses-open-ended", ("pricing", "expenses", "prior_approval"), {}
+    at_cost = expenses is not None and expenses.flat_percent is None
+    if at_cost and expenses is not None and expenses.cap is None and not expenses.prior_approval:
+        yield "expenses-open-ended", ("pricing", "expenses", "prior_approval"), {}
     if expenses is not None and not expenses.items:
         yield "expenses-no-items", ("pricing", "expenses", "items"), {}
 

@@ -112,7 +112,9 @@ def test_equal_instalments_split_evenly_and_the_last_absorbs_rounding(tmp_path: 
     assert split_equally(Decimal("100.00"), 3, 2) == [
         Decimal("33.33"), Decimal("33.33"), Decimal("33.34")
     ]
-    assert split_equally(Decimal("0.01"), 3, 2) == [Decimal("0.00"), Decimal("0.00"), Decimal("0.01")]
+    assert split_equally(Decimal("0.01"), 3, 2) == [
+        Decimal("0.00"), Decimal("0.00"), Decimal("0.01")
+    ]
     assert split_equally(Decimal("9450.00"), 3, 2) == [Decimal("3150.00")] * 3
     both = "payment:\n  deposit_percent: 10\n  equal_instalments: 3\n"
     assert problems(tmp_path, with_payment(both)) == [
@@ -227,7 +229,11 @@ def test_extra_values_are_typed_declared_and_visible_to_clauses(tmp_path: Path) 
     )
     root = write_tree(
         tmp_path,
-        {"engage.yaml": PROFILE, "clauses/en/hosting.md": HOSTING, "spec.yaml": MINIMAL_SPEC + extra},
+        {
+            "engage.yaml": PROFILE,
+            "clauses/en/hosting.md": HOSTING,
+            "spec.yaml": MINIMAL_SPEC + extra,
+        },
     )
     text = flat(pdf_text(build(root / "spec.yaml", tmp_path / "x.pdf").output))
     # The declared amount is a figure of the spec, so the amount check lets it through.
@@ -259,9 +265,13 @@ def test_an_amount_not_declared_in_extra_is_still_refused(tmp_path: Path) -> Non
     sneaky = clause("Hosting", "Hosting costs €99.00 a month at {{ extra.hosting }}.\n")
     root = write_tree(
         tmp_path,
-        {"engage.yaml": PROFILE, "clauses/en/hosting.md": sneaky, "spec.yaml": MINIMAL_SPEC + extra},
+        {
+            "engage.yaml": PROFILE,
+            "clauses/en/hosting.md": sneaky,
+            "spec.yaml": MINIMAL_SPEC + extra,
+        },
     )
-    with pytest.raises(ClauseError, match="prints the amount '€99.00'"):
+    with pytest.raises(ClauseError, match=r"prints the amount '€99\.00'"):
         build(root / "spec.yaml", tmp_path / "x.pdf")
 
 
