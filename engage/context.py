@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from engage.formats import Formats
-from engage.models import Party, Spec
+from engage.models import Party, Spec, parse_extra
 from engage.money import Figures
 
 
@@ -70,6 +70,9 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
             {
                 "duty": duty.duty,
                 "due": day(duty.due) if duty.due else None,
+                "within_days": duty.within_days,
+                "within_working_days": duty.within_working_days,
+                "after": duty.after,
                 "if_late": duty.if_late,
                 "needed_for": titles.get(duty.needed_for) if duty.needed_for else None,
             }
@@ -107,6 +110,7 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
             ],
             "total": money(figures.total),
             "tax_note": spec.pricing.tax_note,
+            **_pricing_terms(spec, figures, formats),
         },
         "free_work": {
             "items": [
@@ -122,12 +126,15 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
             "instalments": [
                 {
                     "when": step.when,
-                    "percent": percent(step.percent),
+                    "percent": percent(step.percent) if step.percent is not None else None,
                     "amount": money(step.amount),
                     "is_deposit": step.is_deposit,
+                    "number": step.number,
                 }
                 for step in figures.instalments
             ],
+            "equal_instalments": spec.payment.equal_instalments,
+            "by_amount": any(step.percent is None for step in figures.instalments),
             "due_days": spec.payment.due_days,
             "late_interest": spec.payment.late_interest,
             "method": spec.payment.method,
@@ -156,6 +163,7 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
             "handover": spec.exit.handover,
         },
         "non_negotiable": list(spec.non_negotiable),
+        "extra": _extra(spec, formats),
         "specific_approval": spec.language in ("it", "ro")
         if spec.specific_approval is None
         else spec.specific_approval,
@@ -164,3 +172,80 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
 
 def _party(party: Party) -> dict[str, Any]:
     return party.model_dump()
+
+
+def _pricing_terms(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
+    """Withholding and the net to pay, retainer, time and materials, expenses."""
+    money, percent, number = formats.money, formats.percent, formats.number
+    pricing = spec.pricing
+    retainer, hourly, expenses = pricing.retainer, pricing.time_and_materials, pricing.expenses
+    return {
+        "withholding": [
+            {
+                "name": held.name,
+                "percent": percent(held.percent),
+                "base": money(held.base),
+                "amount": money(held.amount),
+            }
+            for held in figures.withholdings
+        ],
+        "net": money(figures.net),
+        "payable": money(figures.payable),
+        "is_estimate": hourly is not None,
+        "retainer": None
+        if retainer is None
+        else {
+            "description": retainer.description,
+            "period": retainer.period,
+            "fee": money(retainer.fee),
+            "minimum_periods": retainer.minimum_periods,
+            "commitment": money(figures.payable),
+            "hours_included": number(retainer.hours_included)
+            if retainer.hours_included is not None
+            else None,
+            "includes": list(retainer.includes),
+            "extra_hour_rate": money(retainer.extra_hour_rate)
+            if retainer.extra_hour_rate is not None
+            else None,
+            "unused_hours_roll_over": retainer.unused_hours_roll_over,
+            "notice_days": retainer.notice_days,
+        },
+        "time_and_materials": None
+        if hourly is None
+        else {
+            "cap": money(hourly.cap) if hourly.cap is not None else None,
+            "reporting": hourly.reporting,
+            "invoice_every": hourly.invoice_every,
+        },
+        "expenses": None
+        if expenses is None
+        else {
+            "flat_percent": percent(expenses.flat_percent)
+            if expenses.flat_percent is not None
+            else None,
+            "amount": money(figures.expenses) if expenses.flat_percent is not None else None,
+            "cap": money(expenses.cap) if expenses.cap is not None else None,
+            "prior_approval": expenses.prior_approval,
+            "items": list(expenses.items),
+        },
+    }
+
+
+def _extra(spec: Spec, formats: Formats) -> dict[str, Any]:
+    """The declared per-client values, written the local way (money, dates, percentages)."""
+    digits = 2
+    shown: dict[str, Any] = {}
+    for name, value in spec.extra.items():
+        kind = spec.extra_fields[name].type
+        parsed = parse_extra(kind, value, digits if kind != "money" else 100)
+        if kind == "money":
+            shown[name] = formats.money(parsed)
+        elif kind == "date":
+            shown[name] = formats.date(parsed)
+        elif kind == "percent":
+            shown[name] = formats.percent(parsed)
+        elif kind == "number":
+            shown[name] = formats.number(parsed)
+        else:
+            shown[name] = parsed
+    return shown

@@ -230,6 +230,12 @@ REVIEW_CODES = (
     "dates-out-of-order",
     "no-valid-until",
     "first-person",
+    "tm-no-cap",
+    "tm-no-reporting",
+    "retainer-no-notice",
+    "retainer-no-extra-rate",
+    "expenses-open-ended",
+    "expenses-no-items",
 )
 
 
@@ -318,11 +324,34 @@ class ClientDuty(_Model):
     duty: Text
     """What the client must do or provide."""
     due: Day | None = None
-    """By when (YYYY-MM-DD)."""
+    """By when (YYYY-MM-DD); or give `within_days` or `within_working_days` and `after`."""
+    within_days: Whole | None = None
+    """Calendar days the client has after each `after` event, e.g. 10."""
+    within_working_days: Whole | None = None
+    """Working days the client has after each `after` event, e.g. 5."""
+    after: Text | None = None
+    """The recurring event the days count from, e.g. "each delivery"."""
     if_late: Text | None = None
     """What happens if the client is late."""
     needed_for: Ident | None = None
     """Id of the deliverable that depends on this duty."""
+
+    @property
+    def relative(self) -> bool:
+        """The duty is due some days after a recurring event rather than on a date."""
+        return self.within_days is not None or self.within_working_days is not None
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> ClientDuty:
+        if self.within_days is not None and self.within_working_days is not None:
+            raise ValueError("give `within_days` or `within_working_days`, not both")
+        if self.relative and self.due is not None:
+            raise ValueError("give either a `due` date or `within_days`/`within_working_days`")
+        if self.relative and self.after is None:
+            raise ValueError("say after which event the days count, e.g. `after: each delivery`")
+        if self.after is not None and not self.relative:
+            raise ValueError("`after` needs `within_days` or `within_working_days`")
+        return self
 
 
 class PriceItem(_Model):
@@ -381,15 +410,93 @@ class Tax(_Model):
     """`total`: on the running total (default); `fees`: on the fees after discount."""
 
 
+class Withholding(_Model):
+    name: Text
+    """Name printed in the totals, e.g. Ritenuta d'acconto."""
+    percent: Percent
+    """Rate in percent."""
+    on: Literal["fees"] = "fees"
+    """What it is computed on: `fees` (after discount), never the fund contribution or VAT."""
+
+
+Period = Literal["week", "month", "quarter"]
+
+
+class Retainer(_Model):
+    description: Text
+    """What the retainer is for, printed in the price table, e.g. Analytics retainer."""
+    period: Period
+    """How often the fee is due: week, month or quarter."""
+    fee: Money
+    """The fee for each period, before taxes."""
+    minimum_periods: Whole = 1
+    """Minimum term, in periods: the client pays at least this many fees."""
+    hours_included: Quantity | None = None
+    """Hours of work each period's fee includes."""
+    includes: list[Text] = []
+    """What else each period's fee includes, e.g. a monthly report."""
+    extra_hour_rate: Money | None = None
+    """Rate for each hour worked beyond `hours_included` in a period."""
+    unused_hours_roll_over: Flag = False
+    """Unused hours move to the next period (default: they lapse)."""
+    notice_days: Whole | None = None
+    """Days of written notice either side gives to end the retainer after the minimum term."""
+
+
+class TimeAndMaterials(_Model):
+    cap: Money | None = None
+    """Most the fees may reach before taxes; exceeding it needs the client's written approval."""
+    reporting: Text | None = None
+    """How time is reported to the client, e.g. a weekly timesheet by email."""
+    invoice_every: Literal["week", "month"] = "month"
+    """How often the time worked is invoiced: week or month."""
+
+
+class Expenses(_Model):
+    flat_percent: Percent | None = None
+    """Expenses charged as a flat percentage of the fees instead of at cost."""
+    cap: Money | None = None
+    """Most the expenses reimbursed at cost may reach."""
+    prior_approval: Flag = True
+    """Each expense is approved by the client in writing before it is incurred."""
+    items: list[Text] = []
+    """The cost items that may be charged, e.g. travel, printing."""
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> Expenses:
+        if self.flat_percent is not None and self.cap is not None:
+            raise ValueError("give `flat_percent` or a `cap` for expenses at cost, not both")
+        return self
+
+
 class Pricing(_Model):
-    items: list[PriceItem] = Field(min_length=1)
-    """The priced items."""
+    items: list[PriceItem] = []
+    """The priced items; with `time_and_materials`, their quantities are estimates."""
+    retainer: Retainer | None = None
+    """A periodic fee instead of items: fee per period, minimum term and notice."""
+    time_and_materials: TimeAndMaterials | None = None
+    """The items are rates with estimated quantities, billed on the time actually worked."""
     discount: Discount | None = None
     """A discount on the fees, given once and with a reason."""
     taxes: list[Tax] = []
     """Taxes applied in order, each on the running total unless `on: fees`."""
+    withholding: list[Withholding] = []
+    """Taxes the client withholds from the fees and pays to the tax office, e.g. the Italian
+    ritenuta d'acconto: the document shows total, withholding and the net to pay."""
+    expenses: Expenses | None = None
+    """How expenses are charged: at cost (within a cap) or as a flat percentage."""
     tax_note: Text | None = None
     """Legal note printed under the totals, e.g. for a VAT-exempt regime."""
+
+    @model_validator(mode="after")
+    def _one_way_to_charge(self) -> Pricing:
+        if self.retainer is not None and self.time_and_materials is not None:
+            raise ValueError("give `retainer` or `time_and_materials`, not both")
+        if self.retainer is not None and self.items:
+            raise ValueError("a retainer is priced by its `fee`: leave `items` out")
+        if self.retainer is None and not self.items:
+            raise ValueError("give the priced `items`, or a `retainer`")
+        return self
 
 
 class FreeWork(_Model):
@@ -402,15 +509,26 @@ class FreeWork(_Model):
 class Instalment(_Model):
     when: Text
     """The event that makes this instalment due, e.g. "Approval of the designs"."""
-    percent: Percent
-    """Share of the total, in percent."""
+    percent: Percent | None = None
+    """Share of the amount to pay, in percent."""
+    amount: Money | None = None
+    """Fixed amount instead of `percent`; the amounts add up to the amount to pay."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Instalment:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("give the instalment as either `percent` or `amount`")
+        return self
 
 
 class Payment(_Model):
     deposit_percent: Percent = Decimal(0)
-    """Share of the total due on signature, in percent."""
+    """Share of the amount to pay due on signature, in percent."""
     schedule: list[Instalment] = []
-    """Further instalments; with the deposit they add up to 100 percent."""
+    """Further instalments; with the deposit they add up to 100 percent (or, given as
+    amounts, to the amount to pay)."""
+    equal_instalments: Whole | None = None
+    """Split the amount to pay into this many equal instalments instead of a `schedule`."""
     due_days: Whole = 30
     """Days from the invoice date to pay."""
     late_interest: Text | None = None
@@ -458,6 +576,72 @@ class Exit(_Model):
     """Conditions under which the client may end the engagement at once."""
     handover: Text | None = None
     """What the client receives on termination."""
+
+
+_EXTRA_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _parse_extra_name(value: Any) -> str:
+    if not isinstance(value, str) or not _EXTRA_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use lower-case letters, digits and '_', starting "
+            "with a letter (clauses write it as extra.NAME)"
+        )
+    return value
+
+
+ExtraName = Annotated[
+    str,
+    BeforeValidator(_parse_extra_name),
+    WithJsonSchema({"type": "string", "pattern": _EXTRA_NAME.pattern.join("^$")}),
+]
+ExtraType = Literal["text", "money", "date", "percent", "number", "list"]
+
+
+class ExtraField(_Model):
+    type: ExtraType
+    """What the value is: text, money, date, percent, number or list (of texts)."""
+    description: Text | None = None
+    """What the value means, for whoever writes the spec."""
+    required: Flag = False
+    """Every spec must give this value."""
+
+
+ExtraValue = Annotated[
+    str | list[Text],
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": ["string", "number"]},
+                {"type": "array", "items": {"type": ["string", "number"]}},
+            ]
+        }
+    ),
+]
+
+
+def parse_extra(kind: str, value: str | list[str], digits: int) -> Any:
+    """``value`` as the declared ``kind``: Decimal, date, text or list; ``ValueError`` if not."""
+    if kind == "list":
+        if not isinstance(value, list):
+            raise ValueError("expected a list of items, each on a line starting with '- '")
+        return list(value)
+    if isinstance(value, list):
+        raise ValueError(f"expected a single {kind}, not a list")
+    if kind == "money":
+        amount = _decimal_text(value, "an amount")
+        exponent = amount.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > digits:
+            raise ValueError(f"{value} has more decimals than the currency allows ({digits})")
+        return amount
+    if kind == "percent":
+        return _parse_percent(value)
+    if kind == "number":
+        return _decimal_text(value, "a number")
+    if kind == "date":
+        return _parse_date(value)
+    return _non_blank(value)
 
 
 class Silence(_Model):
@@ -522,6 +706,11 @@ class Spec(_Model):
     """How either side can end the engagement."""
     non_negotiable: list[Text] = []
     """Terms that are not open to negotiation."""
+    extra_fields: dict[ExtraName, ExtraField] = {}
+    """Per-client values the firm's clauses use, each with its type (declare them in the
+    workspace profile, engage.yaml)."""
+    extra: dict[str, ExtraValue] = {}
+    """Values of the declared `extra_fields` for this client; clauses see them as `extra`."""
     clauses: ClauseChoice = ClauseChoice()
     """Optional clauses to add and clauses to omit."""
     specific_approval: Flag | None = None

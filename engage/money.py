@@ -6,6 +6,11 @@ document always add up exactly. Instalments are rounded one by one and the last 
 rounding, so they always add up to the total to the cent; none is ever more than what is left
 of the total, so none is negative.
 
+The amount to pay is the total less any withholding (the Italian ritenuta d'acconto, on the
+fees only); for a retainer the figures are per period, and the plan splits the net of the
+minimum term. The plan gives percentages, fixed amounts (which validation makes add up to the
+amount to pay) or equal instalments.
+
 Everything runs in ``models.EXACT``: any rounding other than those raises instead of
 silently changing an amount.
 """
@@ -13,11 +18,13 @@ silently changing an amount.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow, localcontext
 
 from engage.models import EXACT, Spec, round_money
 
 HUNDRED = Decimal(100)
+# Equal shares divide, which is the one inexact operation: it runs here, and is then rounded.
+_DIVIDING = Context(prec=100, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Overflow])
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,12 @@ class TaxLine:
 @dataclass(frozen=True)
 class InstalmentLine:
     when: str
-    percent: Decimal
+    percent: Decimal | None
+    """Share of the amount to pay; None when the plan gives amounts."""
     amount: Decimal
     is_deposit: bool = False
+    number: int = 0
+    """Position among equal instalments (1, 2, ...); 0 in a schedule."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +60,21 @@ class Figures:
     lines: tuple[Line, ...]
     subtotal: Decimal
     discount: Decimal
+    expenses: Decimal
+    """Flat-rate expenses, a percentage of the fees after discount (0 when none)."""
     fees: Decimal
+    """Fees after discount, with flat-rate expenses: the base of `on: fees` taxes."""
     taxes: tuple[TaxLine, ...]
     total: Decimal
+    withholdings: tuple[TaxLine, ...]
+    net: Decimal
+    """The total less what the client withholds: what the client actually pays."""
+    payable: Decimal
+    """What the payment plan splits: the net, or for a retainer the net of the minimum term."""
     instalments: tuple[InstalmentLine, ...]
     free_work_total: Decimal
+    periods: int = 0
+    """For a retainer, the minimum term in periods (the figures above are per period)."""
 
 
 def quantize(amount: Decimal, digits: int) -> Decimal:
@@ -78,6 +98,21 @@ def split(total: Decimal, percents: list[Decimal], digits: int) -> list[Decimal]
         return [*shares, left]
 
 
+def split_equally(total: Decimal, count: int, digits: int) -> list[Decimal]:
+    """``count`` equal shares of ``total``, each rounded half-up and never more than what is
+    left; the last absorbs the rounding."""
+    with localcontext(_DIVIDING):
+        share = quantize(total / count, digits)
+    with localcontext(EXACT):
+        shares: list[Decimal] = []
+        left = total
+        for _ in range(count - 1):
+            part = min(share, left)
+            shares.append(part)
+            left -= part
+        return [*shares, left]
+
+
 def compute(spec: Spec, digits: int) -> Figures:
     """Every amount the document shows, from the validated spec."""
     with localcontext(EXACT):
@@ -85,44 +120,93 @@ def compute(spec: Spec, digits: int) -> Figures:
 
 
 def _compute(spec: Spec, digits: int) -> Figures:
-    lines = tuple(
-        Line(item.description, item.amount)
-        if item.amount is not None
-        else Line(
-            item.description,
-            item.price(digits),
-            item.quantity,
-            item.unit,
-            item.unit_price,
+    pricing = spec.pricing
+    retainer = pricing.retainer
+    if retainer is not None:
+        lines: tuple[Line, ...] = (Line(retainer.description, retainer.fee),)
+    else:
+        lines = tuple(
+            Line(item.description, item.amount)
+            if item.amount is not None
+            else Line(
+                item.description,
+                item.price(digits),
+                item.quantity,
+                item.unit,
+                item.unit_price,
+            )
+            for item in pricing.items
         )
-        for item in spec.pricing.items
-    )
     subtotal = sum((line.amount for line in lines), Decimal(0))
     discount = Decimal(0)
-    if spec.pricing.discount is not None:
-        if spec.pricing.discount.amount is not None:
-            discount = spec.pricing.discount.amount
+    if pricing.discount is not None:
+        if pricing.discount.amount is not None:
+            discount = pricing.discount.amount
         else:
-            assert spec.pricing.discount.percent is not None
-            discount = quantize(subtotal * spec.pricing.discount.percent / HUNDRED, digits)
-    fees = subtotal - discount
+            assert pricing.discount.percent is not None
+            discount = quantize(subtotal * pricing.discount.percent / HUNDRED, digits)
+    expenses = Decimal(0)
+    if pricing.expenses is not None and pricing.expenses.flat_percent is not None:
+        flat = pricing.expenses.flat_percent
+        expenses = quantize((subtotal - discount) * flat / HUNDRED, digits)
+    fees = subtotal - discount + expenses
     running = fees
     taxes: list[TaxLine] = []
-    for tax in spec.pricing.taxes:
+    for tax in pricing.taxes:
         base = fees if tax.on == "fees" else running
         amount = quantize(base * tax.percent / HUNDRED, digits)
         taxes.append(TaxLine(tax.name, tax.percent, base, amount))
         running += amount
     total = running
-
-    plan = [("", spec.payment.deposit_percent, True)] if spec.payment.deposit_percent else []
-    plan += [(step.when, step.percent, False) for step in spec.payment.schedule]
-    amounts = split(total, [percent for _, percent, _ in plan], digits) if plan else []
-    instalments = tuple(
-        InstalmentLine(when, percent, amount, is_deposit)
-        for (when, percent, is_deposit), amount in zip(plan, amounts, strict=True)
+    withholdings = tuple(
+        TaxLine(held.name, held.percent, fees, quantize(fees * held.percent / HUNDRED, digits))
+        for held in pricing.withholding
     )
+    net = total - sum((held.amount for held in withholdings), Decimal(0))
+    periods = retainer.minimum_periods if retainer is not None else 0
+    payable = net * periods if retainer is not None else net
     free_work_total = sum((work.list_value for work in spec.free_work), Decimal(0))
     return Figures(
-        lines, subtotal, discount, fees, tuple(taxes), total, instalments, free_work_total
+        lines,
+        subtotal,
+        discount,
+        expenses,
+        fees,
+        tuple(taxes),
+        total,
+        withholdings,
+        net,
+        payable,
+        _plan(spec, payable, digits),
+        free_work_total,
+        periods,
+    )
+
+
+def _plan(spec: Spec, payable: Decimal, digits: int) -> tuple[InstalmentLine, ...]:
+    """The instalments: percentages of ``payable``, fixed amounts, or equal shares."""
+    payment = spec.payment
+    if payment.equal_instalments:
+        shares = split_equally(payable, payment.equal_instalments, digits)
+        return tuple(
+            InstalmentLine("", None, share, number=index)
+            for index, share in enumerate(shares, 1)
+        )
+    deposit = (
+        [InstalmentLine("", payment.deposit_percent, Decimal(0), True)]
+        if payment.deposit_percent
+        else []
+    )
+    steps = deposit + [
+        InstalmentLine(step.when, step.percent, step.amount or Decimal(0))
+        for step in payment.schedule
+    ]
+    if any(step.amount is not None for step in payment.schedule):
+        # Fixed amounts: validation made sure they add up to ``payable`` to the cent.
+        return tuple(steps)
+    percents = [step.percent or Decimal(0) for step in steps]
+    amounts = split(payable, percents, digits) if steps else []
+    return tuple(
+        InstalmentLine(step.when, step.percent, amount, step.is_deposit)
+        for step, amount in zip(steps, amounts, strict=True)
     )

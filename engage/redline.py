@@ -89,11 +89,15 @@ def _key_terms(prepared: Prepared, t: dict[str, str]) -> dict[str, str]:
     spec, figures = prepared.spec, prepared.figures
     formats = Formats(spec.language, spec.currency)
     terms = {t["total"]: formats.money(figures.total)}
+    if figures.withholdings:
+        terms[t["net_to_pay"]] = formats.money(figures.net)
+    count = len(figures.instalments)
     for step in figures.instalments:
         when = t["on_signature"] if step.is_deposit else step.when
-        terms[f"{t['payment_plan']}: {when}"] = (
-            f"{formats.percent(step.percent)} · {formats.money(step.amount)}"
-        )
+        if step.number:
+            when = t["instalment_n"].replace("{n}", str(step.number)).replace("{count}", str(count))
+        share = f"{formats.percent(step.percent)} · " if step.percent is not None else ""
+        terms[f"{t['payment_plan']}: {when}"] = f"{share}{formats.money(step.amount)}"
     terms[t["start"]] = formats.date(spec.project.start)
     terms[t["end"]] = formats.date(spec.project.end)
     if spec.valid_until:
@@ -103,6 +107,10 @@ def _key_terms(prepared: Prepared, t: dict[str, str]) -> dict[str, str]:
             terms[f"{t['deliverable']}: {deliverable.title}"] = formats.date(deliverable.due)
     for duty in spec.client_duties:
         due = formats.date(duty.due) if duty.due else "—"
+        if duty.after:
+            template = t["within_working_days" if duty.within_working_days else "within_days"]
+            days = duty.within_working_days or duty.within_days
+            due = template.replace("{days}", str(days)).replace("{event}", duty.after)
         terms[f"{t['duty']}: {duty.duty}"] = f"{due} · {duty.if_late or '—'}"
     if spec.exit:
         if spec.exit.notice_days is not None:

@@ -193,6 +193,43 @@ RULES: dict[str, Rule] = {
         'written in the first person ("{word}"); the clauses speak of the parties in the third '
         'person: write "the Provider" or the firm\'s name',
     ),
+    "tm-no-cap": Rule(
+        "warning",
+        "time and materials has no `cap`",
+        "time and materials with no cap: the client signs an open-ended bill and disputes it "
+        "at the end; set pricing.time_and_materials.cap, passed only with written approval",
+    ),
+    "tm-no-reporting": Rule(
+        "warning",
+        "time and materials does not say how time is reported (`reporting`)",
+        "time and materials does not say how time is reported: set "
+        "pricing.time_and_materials.reporting, e.g. a weekly timesheet, or every invoice is "
+        "a surprise",
+    ),
+    "retainer-no-notice": Rule(
+        "warning",
+        "a retainer has no `notice_days` to end it",
+        "the retainer has no notice period: set pricing.retainer.notice_days, or after the "
+        "minimum term it can end overnight, or never",
+    ),
+    "retainer-no-extra-rate": Rule(
+        "warning",
+        "a retainer includes hours but gives no `extra_hour_rate`",
+        "the retainer includes {hours} hours a {period} but no rate for extra hours: set "
+        "pricing.retainer.extra_hour_rate, or extra hours are argued over or given free",
+    ),
+    "expenses-open-ended": Rule(
+        "warning",
+        "expenses at cost with no `cap` and no `prior_approval`",
+        "expenses at cost with neither a cap nor prior approval: the client cannot know what "
+        "they will pay; set pricing.expenses.cap or prior_approval: true",
+    ),
+    "expenses-no-items": Rule(
+        "warning",
+        "expenses do not list the cost items (`items`)",
+        "the expenses list no cost items: say under pricing.expenses.items what may be "
+        "charged (Italian practice requires every item stated)",
+    ),
 }
 
 
@@ -259,7 +296,8 @@ def review(spec: Spec, document: Document, *, today: date) -> Review:
 def find(spec: Spec, document: Document, *, today: date) -> list[Finding]:
     """Every finding on ``spec``, in file order."""
     findings = []
-    for check in (_scope, _duties, _money, _exit, _process, _words, _first_person):
+    checks = (_scope, _duties, _money, _exit, _process, _words, _first_person, _pricing)
+    for check in checks:
         for code, path, fields in check(spec):
             findings.append(_finding(document, code, path, fields))
     for code, path, fields in _dates(spec, today):
@@ -313,7 +351,7 @@ def _scope(spec: Spec) -> Raw:
 def _duties(spec: Spec) -> Raw:
     deliverables = {deliverable.id: deliverable for deliverable in spec.scope.deliverables}
     for index, duty in enumerate(spec.client_duties):
-        if duty.due is None:
+        if duty.due is None and not duty.relative:
             yield "duty-no-date", ("client_duties", index), {}
         if duty.if_late is None:
             yield "duty-no-consequence", ("client_duties", index), {}
@@ -342,7 +380,10 @@ def _money(spec: Spec) -> Raw:
     if discount is not None and not discount.one_off:
         yield "discount-recurring", ("pricing", "discount", "one_off"), {}
     days = (spec.project.end - spec.project.start).days
-    if spec.payment.deposit_percent == 0 and days > LONG_PROJECT_DAYS:
+    # Time worked is invoiced as it is worked, and equal instalments start on the first day:
+    # neither leaves weeks of work unpaid.
+    paid_as_it_goes = spec.pricing.time_and_materials or spec.payment.equal_instalments
+    if spec.payment.deposit_percent == 0 and days > LONG_PROJECT_DAYS and not paid_as_it_goes:
         yield "no-deposit", ("payment", "deposit_percent"), {"days": days}
 
 
@@ -389,6 +430,25 @@ def _dates(spec: Spec, today: date) -> Raw:
             what = f"due {duty.due}, before the terms are issued ({issued})"
             fix = "give a later date"
             yield "dates-out-of-order", ("client_duties", index, "due"), {"what": what, "fix": fix}
+
+
+def _pricing(spec: Spec) -> Raw:
+    pricing = spec.pricing
+    hourly, retainer, expenses = pricing.time_and_materials, pricing.retainer, pricing.expenses
+    if hourly is not None and hourly.cap is None:
+        yield "tm-no-cap", ("pricing", "time_and_materials", "cap"), {}
+    if hourly is not None and hourly.reporting is None:
+        yield "tm-no-reporting", ("pricing", "time_and_materials", "reporting"), {}
+    if retainer is not None and not retainer.notice_days:
+        yield "retainer-no-notice", ("pricing", "retainer", "notice_days"), {}
+    if retainer is not None and retainer.hours_included and retainer.extra_hour_rate is None:
+        fields = {"hours": retainer.hours_included, "period": retainer.period}
+        yield "retainer-no-extra-rate", ("pricing", "retainer", "hours_included"), fields
+    at_cost = expenses is not None and expenses.flat_percent is None
+    if at_cost and expenses is not None and expenses.cap is None and not expenses.prior_approval:
+        yield "expenses-open-ended", ("pricing", "expenses", "prior_approval"), {}
+    if expenses is not None and not expenses.items:
+        yield "expenses-no-items", ("pricing", "expenses", "items"), {}
 
 
 # Vague words -------------------------------------------------------------------------------

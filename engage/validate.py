@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from engage.errors import InputError, Problem, SpecError
 from engage.load import DataPath, Document
-from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, round_money
+from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, parse_extra, round_money
+from engage.money import compute
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -167,20 +168,16 @@ def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
                     f"ids are: {', '.join(sorted(ids))}",
                 )
             )
-    payment = spec.payment
-    for index, step in enumerate(payment.schedule):
-        if step.percent == 0:
-            problems.append((("payment", "schedule", index, "percent"), "must be more than 0"))
-    planned = payment.deposit_percent + sum((s.percent for s in payment.schedule), Decimal(0))
-    if planned != 100:
-        problems.append(
-            (
-                ("payment",),
-                f"the deposit and instalments add up to {planned} percent, not 100",
-            )
-        )
+    problems += _duty_checks(spec)
+    problems += _pricing_checks(spec)
+    plan_problems = _plan_checks(spec)
+    problems += plan_problems
+    problems += _extra_checks(spec, digits)
     # The prices as engage.money computes them: each line rounded once.
+    retainer = spec.pricing.retainer
     subtotal = sum((item.price(digits) for item in spec.pricing.items), Decimal(0))
+    if retainer is not None:
+        subtotal = retainer.fee
     discount = spec.pricing.discount
     if discount is not None and discount.amount is not None and discount.amount > subtotal:
         problems.append(
@@ -197,6 +194,8 @@ def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
             break
         base = subtotal if tax.on == "fees" else running
         running += round_money(base * tax.percent / 100, digits)
+    if retainer is not None:
+        running *= max(retainer.minimum_periods, 1)
     if running >= 10**MAX_INTEGER_DIGITS:
         problems.append(
             (
@@ -205,4 +204,145 @@ def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
                 f"compute exactly (at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
             )
         )
+    elif not plan_problems:
+        problems += _amounts_add_up(spec, digits)
+    return problems
+
+
+def _duty_checks(spec: Spec) -> list[tuple[DataPath, str]]:
+    problems: list[tuple[DataPath, str]] = []
+    for index, duty in enumerate(spec.client_duties):
+        for name in ("within_days", "within_working_days"):
+            if getattr(duty, name) == 0:
+                problems.append((("client_duties", index, name), "must be more than 0"))
+    return problems
+
+
+def _pricing_checks(spec: Spec) -> list[tuple[DataPath, str]]:
+    problems: list[tuple[DataPath, str]] = []
+    pricing = spec.pricing
+    if pricing.retainer is not None and pricing.retainer.minimum_periods == 0:
+        problems.append(
+            (("pricing", "retainer", "minimum_periods"), "must be at least 1 period")
+        )
+    if pricing.time_and_materials is not None:
+        for index, item in enumerate(pricing.items):
+            if item.amount is not None:
+                problems.append(
+                    (
+                        ("pricing", "items", index, "amount"),
+                        "time and materials is priced by rate: give `quantity` (the estimate), "
+                        "`unit` and `unit_price` instead of `amount`",
+                    )
+                )
+    return problems
+
+
+def _plan_checks(spec: Spec) -> list[tuple[DataPath, str]]:
+    """The payment plan's shape: one way to split, shares that add up to 100 percent."""
+    problems: list[tuple[DataPath, str]] = []
+    payment = spec.payment
+    if spec.pricing.time_and_materials is not None:
+        if payment.deposit_percent or payment.schedule or payment.equal_instalments:
+            problems.append(
+                (
+                    ("payment",),
+                    "time and materials is invoiced as the time is worked: leave out "
+                    "`deposit_percent`, `schedule` and `equal_instalments`",
+                )
+            )
+        return problems
+    if payment.equal_instalments is not None:
+        if payment.equal_instalments == 0:
+            problems.append((("payment", "equal_instalments"), "must be at least 1"))
+        if payment.schedule or payment.deposit_percent:
+            problems.append(
+                (
+                    ("payment", "equal_instalments"),
+                    "give `equal_instalments` or a `deposit_percent` and `schedule`, not both",
+                )
+            )
+        return problems
+    by_amount = [index for index, s in enumerate(payment.schedule) if s.amount is not None]
+    if by_amount:
+        for index, step in enumerate(payment.schedule):
+            if step.amount is None:
+                problems.append(
+                    (
+                        ("payment", "schedule", index, "percent"),
+                        "give every instalment as an `amount` when one of them is",
+                    )
+                )
+            elif step.amount == 0:
+                problems.append((("payment", "schedule", index, "amount"), "must be more than 0"))
+        if payment.deposit_percent:
+            problems.append(
+                (
+                    ("payment", "deposit_percent"),
+                    "with instalments given as amounts, give the deposit as the first "
+                    "instalment's `amount` (when: On signature)",
+                )
+            )
+        return problems
+    for index, step in enumerate(payment.schedule):
+        if step.percent == 0:
+            problems.append((("payment", "schedule", index, "percent"), "must be more than 0"))
+    planned = payment.deposit_percent + sum(
+        (s.percent or Decimal(0) for s in payment.schedule), Decimal(0)
+    )
+    if planned != 100:
+        problems.append(
+            (
+                ("payment",),
+                f"the deposit and instalments add up to {planned} percent, not 100",
+            )
+        )
+    return problems
+
+
+def _amounts_add_up(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
+    """Instalments given as amounts add up to the amount to pay, to the cent."""
+    schedule = spec.payment.schedule
+    if spec.pricing.time_and_materials is not None or not any(
+        step.amount is not None for step in schedule
+    ):
+        return []
+    payable = compute(spec, digits).payable
+    planned = sum((step.amount or Decimal(0) for step in schedule), Decimal(0))
+    if planned == payable:
+        return []
+    what = "the net to pay" if spec.pricing.withholding else "the total"
+    if spec.pricing.retainer is not None:
+        what = "the minimum commitment"
+    return [
+        (
+            ("payment", "schedule", len(schedule) - 1, "amount"),
+            f"the instalments add up to {planned}, not {what} ({payable}): "
+            f"{'short' if planned < payable else 'over'} by {abs(payable - planned)}",
+        )
+    ]
+
+
+def _extra_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
+    """Each `extra` value is declared in `extra_fields` and has the declared type."""
+    problems: list[tuple[DataPath, str]] = []
+    declared = spec.extra_fields
+    for name, value in spec.extra.items():
+        field = declared.get(name)
+        if field is None:
+            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "declare it under `extra_fields` in the workspace profile (engage.yaml)"
+            )
+            problems.append((("extra", name), f"{name!r} is not a declared extra field; {hint}"))
+            continue
+        try:
+            parse_extra(field.type, value, digits)
+        except ValueError as exc:
+            problems.append((("extra", name), str(exc)))
+    for name, field in declared.items():
+        if field.required and name not in spec.extra:
+            problems.append((("extra",), f"{name!r} is required ({field.type}): give it here"))
     return problems

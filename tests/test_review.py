@@ -45,6 +45,24 @@ def edited(changes: dict[str, Any]) -> str:
 
 DUTY = "client_duties.0"
 SOLE_PAYMENT = {"payment.deposit_percent": DELETE, "payment.schedule.0.percent": "100"}
+HOURLY = {
+    "pricing.items": [
+        {"description": "Work", "quantity": "10", "unit": "hour", "unit_price": "100.00"}
+    ],
+    "payment": {"due_days": "15"},
+}
+TIMESHEET = "A weekly timesheet by email"
+RETAINER = {
+    "pricing": {
+        "retainer": {
+            "description": "Support",
+            "period": "month",
+            "fee": "500.00",
+            "notice_days": "30",
+        }
+    },
+    "payment": {"equal_instalments": "1"},
+}
 
 # code, changes that trigger it (alone), changes that come close and do not trigger anything.
 RULE_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
@@ -113,6 +131,40 @@ RULE_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"complaints.remedy": "We fix it at our cost."},
         {"complaints.remedy": "The Provider fixes it for users in the US at its own cost."},
     ),
+    (
+        "tm-no-cap",
+        {**HOURLY, "pricing.time_and_materials": {"reporting": TIMESHEET}},
+        {**HOURLY, "pricing.time_and_materials": {"reporting": TIMESHEET, "cap": "1200.00"}},
+    ),
+    (
+        "tm-no-reporting",
+        {**HOURLY, "pricing.time_and_materials": {"cap": "1200.00"}},
+        {**HOURLY, "pricing.time_and_materials": {"cap": "1200.00", "reporting": TIMESHEET}},
+    ),
+    (
+        "retainer-no-notice",
+        {**RETAINER, "pricing.retainer.notice_days": DELETE},
+        {**RETAINER, "pricing.retainer.notice_days": "1"},
+    ),
+    (
+        "retainer-no-extra-rate",
+        {**RETAINER, "pricing.retainer.hours_included": "10"},
+        {
+            **RETAINER,
+            "pricing.retainer.hours_included": "10",
+            "pricing.retainer.extra_hour_rate": "60.00",
+        },
+    ),
+    (
+        "expenses-open-ended",
+        {"pricing.expenses": {"prior_approval": "no", "items": ["Travel"]}},
+        {"pricing.expenses": {"prior_approval": "no", "cap": "200.00", "items": ["Travel"]}},
+    ),
+    (
+        "expenses-no-items",
+        {"pricing.expenses": {"cap": "200.00"}},
+        {"pricing.expenses": {"cap": "200.00", "items": ["Travel", "Printing"]}},
+    ),
 ]
 
 
@@ -125,6 +177,27 @@ def codes_for(tmp_path: Path, changes: dict[str, Any]) -> list[str]:
 def test_every_code_has_a_rule_and_a_case() -> None:
     assert tuple(RULES) == REVIEW_CODES
     assert [case[0] for case in RULE_CASES] == list(REVIEW_CODES)
+
+
+def test_a_relative_duty_has_a_deadline_without_a_date(tmp_path: Path) -> None:
+    relative = {
+        f"{DUTY}.due": DELETE,
+        f"{DUTY}.within_working_days": "5",
+        f"{DUTY}.after": "each delivery",
+    }
+    assert codes_for(tmp_path, relative) == []
+    assert codes_for(tmp_path, {**relative, f"{DUTY}.if_late": DELETE}) == [
+        "duty-no-consequence"
+    ]
+
+
+def test_time_and_materials_and_equal_instalments_need_no_deposit(tmp_path: Path) -> None:
+    long = {"project.end": "2027-03-31"}
+    hourly = {**HOURLY, "pricing.time_and_materials": {"cap": "1200.00", "reporting": TIMESHEET}}
+    equal = {"payment": {"equal_instalments": "3"}}
+    assert codes_for(tmp_path, {**long, **hourly}) == []
+    assert codes_for(tmp_path, {**long, **equal}) == []
+    assert codes_for(tmp_path, {**long, **SOLE_PAYMENT}) == ["no-deposit"]
 
 
 def test_the_clean_spec_has_no_findings(tmp_path: Path) -> None:

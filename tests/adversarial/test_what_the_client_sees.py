@@ -64,6 +64,16 @@ def printed_figures(prepared: Prepared) -> tuple[set[str], re.Pattern[str]]:
     ]
     if spec.changes is not None and spec.changes.hourly_rate is not None:
         amounts.append(spec.changes.hourly_rate)
+    # Pricing beyond fixed items: withholding and the net, the retainer's terms, the caps.
+    amounts += [figures.expenses, figures.net, figures.payable]
+    amounts += [held.amount for held in figures.withholdings]
+    pricing = spec.pricing
+    terms = [
+        pricing.retainer and pricing.retainer.extra_hour_rate,
+        pricing.time_and_materials and pricing.time_and_materials.cap,
+        pricing.expenses and pricing.expenses.cap,
+    ]
+    amounts += [amount for amount in terms if amount]
     pattern = amount_pattern(formats)
     printed = {_plain(formats.money(amount)) for amount in amounts}
     printed |= {match for text in _strings(prepared.document.data)
