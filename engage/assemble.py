@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from babel.numbers import get_currency_symbol
@@ -28,12 +27,14 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engage.clauses import Clause
+from engage.context import Record
 from engage.errors import ClauseError, SpecError
 from engage.formats import LOCALES
 from engage.load import Document, hidden_character, hidden_message
 from engage.models import Spec
 from engage.sandbox import FileLoader, Sandbox, limited, located
 from engage.validate import problem_at
+from engage.values import Printed
 
 MAX_RENDERED = 1_000_000
 """The most characters one clause may render to (or print in one expression)."""
@@ -77,6 +78,15 @@ def assemble(
     def ref(clause_id: str) -> Markup:
         return Markup(labels["clause_ref"].format(number=number(clause_id)))
 
+    def capital_ref(clause_id: str) -> Markup:
+        text = ref(clause_id)
+        return Markup(text[:1].upper() + text[1:])
+
+    def used(clause_id: str) -> bool:
+        if clause_id not in library:
+            raise ClauseError.at("", f"used({clause_id!r}): there is no such clause in the library")
+        return clause_id in numbers
+
     def table(name: str) -> Markup:
         if name not in TABLES:
             raise ClauseError.at("", f"table({name!r}): no such table; use one of {TABLES}")
@@ -90,7 +100,9 @@ def assemble(
         .disable(["image", "html_inline", "html_block"])
     )
     markdown.validateLink = _is_web_link  # type: ignore[method-assign]
-    variables = {**context, "ref": ref, "number": number, "table": table}
+    variables = {
+        **context, "ref": ref, "Ref": capital_ref, "number": number, "table": table, "used": used
+    }
     amounts = _Amounts(context)
     assembled = []
     for clause in chosen:
@@ -169,8 +181,8 @@ class _Amounts:
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
-    elif isinstance(value, SimpleNamespace):
-        yield from _strings(vars(value))
+    elif isinstance(value, Record):
+        yield from _strings(dict(value))
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
@@ -189,6 +201,8 @@ def _finalize(value: Any) -> Any:
         raise TemplateError("this prints a value the spec does not set; guard it with {% if ... %}")
     if isinstance(value, str) and len(value) > MAX_RENDERED:
         raise TemplateError(f"this prints a value of more than {MAX_RENDERED:,} characters")
+    if isinstance(value, Printed):
+        value = str(value)
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
     return _MARKDOWN_SPECIALS.sub(r"\\\1", _BLANKS.sub(" ", value).strip())

@@ -1,166 +1,378 @@
-"""What clauses and templates see: the spec and its figures, formatted for the document.
+"""What clauses and templates see: the contract between engage and every clause library.
 
-Only plain dicts, lists, strings, numbers and booleans go in, never the models themselves,
-so a hostile clause has nothing to reach through, and every amount and date is already
-written the local way. This is the contract between engage and every clause library.
+Each group of names is a frozen, typed record below, one field per name, with its docstring:
+the reference for clause authors (``engage clauses context``) is generated from these
+records, so it cannot drift. Amounts, percentages, numbers and dates are ``engage.values``
+objects, which print themselves the local way and keep their value (zero is false).
+
+A record is filled from the spec model (or the computed figures) of the same shape: a field
+whose name matches the source is copied and converted by its type, so adding a name that
+the spec already has is one line (and its docstring) in one record. Figures and anything
+derived are passed in explicitly by ``build_context``.
+
+Records hold no models and no methods a clause can reach: the sandbox lets a clause read
+only a record's fields, and a name that is not one of them is an error with "did you mean".
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from decimal import Decimal
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from engage.formats import Formats
-from engage.models import Party, Spec
+from engage.models import Spec
 from engage.money import Figures
+from engage.sandbox import did_you_mean
+from engage.values import Day, Money, Number, Percent, Printed
+
+
+class Record(BaseModel):
+    """A group of names clauses can use; only its fields are visible to them."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, use_attribute_docstrings=True
+    )
+    _where: str = PrivateAttr(default="")
+    kind: ClassVar[str] = "group"
+
+    @classmethod
+    def of(cls, source: Any, formats: Formats, where: str, **given: Any) -> typing.Self:
+        """The record for ``source``: each field from ``given``, else from the attribute of
+        ``source`` with the same name, converted to the field's type."""
+        values = {}
+        for name, field in cls.model_fields.items():
+            raw = given[name] if name in given else getattr(source, name)
+            values[name] = _convert(field.annotation, raw, formats, f"{where}.{name}")
+        record = cls(**values)
+        record._where = where
+        return record
+
+    def unknown_name(self, name: str) -> str | None:
+        """Why ``name`` is not a name of this record (for the sandbox); None if it is one."""
+        names = list(type(self).model_fields)
+        if name in names:
+            return None
+        where = self._where.lstrip(".")
+        return did_you_mean(f"{where} has no name {name!r}", name, names)
+
+
+def _convert(annotation: Any, raw: Any, formats: Formats, where: str) -> Any:
+    if raw is None:
+        return None
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        annotation = next(argument for argument in arguments if argument is not type(None))
+        return _convert(annotation, raw, formats, where)
+    if origin is tuple:
+        item = f"a {where.lstrip('.')} item"
+        return tuple(_convert(arguments[0], value, formats, item) for value in raw)
+    if isinstance(annotation, type) and isinstance(raw, annotation):
+        return raw
+    if isinstance(annotation, type) and issubclass(annotation, Printed):
+        return annotation(raw, formats)
+    if isinstance(annotation, type) and issubclass(annotation, Record):
+        return annotation.of(raw, formats, where)
+    return raw
+
+
+# The records, from the leaves up. -----------------------------------------------------------
+
+
+class Party(Record):
+    name: str
+    """Legal or trading name."""
+    address: str
+    """Postal address."""
+    tax_id: str | None
+    """VAT number or tax code."""
+    email: str | None
+    """Email address."""
+    phone: str | None
+    """Phone number."""
+    iban: str | None
+    """Bank account (IBAN) for payments."""
+    signatory: str
+    """Person who signs, with their role."""
+
+
+class Project(Record):
+    title: str
+    """The project's title."""
+    summary: str
+    """The project in a few sentences."""
+    start: Day
+    """Date work starts."""
+    end: Day
+    """Date work is planned to end."""
+
+
+class Deliverable(Record):
+    id: str
+    """Short id, used by client duties' `needed_for`."""
+    title: str
+    """What is delivered."""
+    due: Day | None
+    """Delivery date."""
+    acceptance: str | None
+    """How the client accepts it."""
+
+
+class Scope(Record):
+    deliverables: tuple[Deliverable, ...]
+    """What is delivered, in the spec's order."""
+    included: tuple[str, ...]
+    """Work included in the price, beyond the deliverables."""
+    excluded: tuple[str, ...]
+    """Work explicitly not included."""
+    revision_rounds: int | None
+    """Rounds of revisions included for each deliverable."""
+
+
+class ClientDuty(Record):
+    duty: str
+    """What the client must do or provide."""
+    due: Day | None
+    """By when."""
+    if_late: str | None
+    """What happens if the client is late."""
+    needed_for: str | None
+    """Title of the deliverable that depends on this duty."""
+
+
+class PriceLine(Record):
+    description: str
+    """What the line is for."""
+    quantity: Number | None
+    """Units, for a line priced per unit."""
+    unit: str | None
+    """The unit, e.g. hour."""
+    unit_price: Money | None
+    """Price of one unit."""
+    amount: Money
+    """The line's amount."""
+
+
+class Discount(Record):
+    percent: Percent | None
+    """The discount as a percentage of the fees, if it was given as one."""
+    amount: Money
+    """The discount as an amount."""
+    reason: str | None
+    """Why it is given."""
+    one_off: bool
+    """It applies to this engagement only."""
+
+
+class Tax(Record):
+    name: str
+    """Name of the tax, e.g. VAT."""
+    percent: Percent
+    """Its rate."""
+    base: Money
+    """The amount it is computed on."""
+    amount: Money
+    """The tax."""
+
+
+class Pricing(Record):
+    items: tuple[PriceLine, ...]
+    """The price lines."""
+    subtotal: Money
+    """Sum of the lines."""
+    discount: Discount | None
+    """The discount, if any."""
+    fees: Money
+    """Subtotal less the discount: the fees before tax."""
+    taxes: tuple[Tax, ...]
+    """Taxes, in the order they are added."""
+    total: Money
+    """Fees plus taxes: the total payable."""
+    tax_note: str | None
+    """Note printed under the prices, e.g. a VAT exemption."""
+
+
+class FreeItem(Record):
+    description: str
+    """Work given free of charge."""
+    list_value: Money
+    """What it would cost at list price (not billed)."""
+
+
+class FreeWork(Record):
+    items: tuple[FreeItem, ...]
+    """The work given free."""
+    total: Money
+    """Sum of the list values."""
+
+
+class Instalment(Record):
+    when: str
+    """The event that makes it due (empty for the deposit)."""
+    percent: Percent
+    """Share of the total."""
+    amount: Money
+    """Amount due."""
+    is_deposit: bool
+    """This is the deposit, due on signature."""
+
+
+class Payment(Record):
+    deposit_percent: Percent
+    """Share of the total due on signature (0% when there is no deposit)."""
+    total_percent: Percent
+    """100%, for the total line of the payment plan."""
+    deposit: Money | None
+    """The deposit, if there is one."""
+    instalments: tuple[Instalment, ...]
+    """The deposit (first) and the other instalments."""
+    due_days: int
+    """Days from an invoice's date to pay it."""
+    late_interest: str | None
+    """Interest charged on late payment."""
+    method: str | None
+    """How to pay."""
+
+
+class Changes(Record):
+    in_writing: bool
+    """Changes are agreed in writing."""
+    quote_before_work: bool
+    """Every change is quoted before work on it starts."""
+    hourly_rate: Money | None
+    """Rate for work outside the scope."""
+
+
+class Communication(Record):
+    channel: str
+    """Where decisions are recorded, e.g. email."""
+    recap_within_days: int | None
+    """Working days to send a written recap after a call."""
+
+
+class Feedback(Record):
+    every_weeks: int | None
+    """How often the provider asks for feedback, in weeks."""
+
+
+class Complaints(Record):
+    respond_within_days: int | None
+    """Working days to respond to a complaint."""
+    remedy: str | None
+    """What the provider does when something is wrong."""
+
+
+class Exit(Record):
+    notice_days: int | None
+    """Days of written notice to end the engagement."""
+    kill_fee_percent: Percent | None
+    """Share of the fees not yet invoiced due if the client ends early without cause."""
+    provider_may_end_if: tuple[str, ...]
+    """When the provider may end the engagement at once."""
+    client_may_end_if: tuple[str, ...]
+    """When the client may end the engagement at once."""
+    handover: str | None
+    """What the client receives when the engagement ends."""
+
+
+class Context(Record):
+    """Every name a clause, a `when:` condition or a template can use."""
+
+    language: str
+    """Language of the document: en, it or ro."""
+    currency: str
+    """ISO 4217 code of the currency, e.g. EUR."""
+    reference: str
+    """The document's reference."""
+    issued: Day
+    """Date the terms are issued."""
+    valid_until: Day | None
+    """Last day the offer can be accepted."""
+    provider: Party
+    """Who does the work."""
+    client: Party
+    """Who the work is for."""
+    project: Project
+    """The project in brief."""
+    scope: Scope
+    """What is delivered, included and excluded."""
+    client_duties: tuple[ClientDuty, ...]
+    """What the client must do, by when."""
+    pricing: Pricing
+    """Prices, discount, taxes and total."""
+    free_work: FreeWork
+    """Work given free of charge."""
+    payment: Payment
+    """Deposit, instalments and payment terms."""
+    changes: Changes | None
+    """How changes to the scope are handled."""
+    communication: Communication | None
+    """How decisions are recorded."""
+    feedback: Feedback | None
+    """When feedback is asked for."""
+    complaints: Complaints | None
+    """How complaints are handled."""
+    exit: Exit | None
+    """How either side can end the engagement."""
+    non_negotiable: tuple[str, ...]
+    """Terms that are not open to negotiation."""
+    specific_approval: bool
+    """The document ends with the client's specific approval of onerous clauses."""
 
 
 def build_context(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
-    """The variables every clause body, ``when:`` condition and template can use.
-
-    Groups are namespaces rather than dicts, so that ``pricing.items`` is the list of
-    items and not the dict method of the same name.
-    """
-    return {name: _record(value) for name, value in _plain(spec, figures, formats).items()}
+    """The names every clause body, ``when:`` condition and template can use."""
+    context = typed_context(spec, figures, formats)
+    return {name: getattr(context, name) for name in Context.model_fields}
 
 
-def _record(value: Any) -> Any:
-    if isinstance(value, dict):
-        return SimpleNamespace(**{key: _record(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return [_record(item) for item in value]
-    return value
-
-
-def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
-    money, day, percent = formats.money, formats.date, formats.percent
+def typed_context(spec: Spec, figures: Figures, formats: Formats) -> Context:
+    """What clauses see, as one typed record."""
     titles = {deliverable.id: deliverable.title for deliverable in spec.scope.deliverables}
     discount = spec.pricing.discount
     deposit = next((step for step in figures.instalments if step.is_deposit), None)
-    return {
-        "language": spec.language,
-        "currency": spec.currency,
-        "reference": spec.reference,
-        "issued": day(spec.issued),
-        "valid_until": day(spec.valid_until) if spec.valid_until else None,
-        "provider": _party(spec.provider),
-        "client": _party(spec.client),
-        "project": {
-            "title": spec.project.title,
-            "summary": spec.project.summary,
-            "start": day(spec.project.start),
-            "end": day(spec.project.end),
-        },
-        "scope": {
-            "deliverables": [
-                {
-                    "id": deliverable.id,
-                    "title": deliverable.title,
-                    "due": day(deliverable.due) if deliverable.due else None,
-                    "acceptance": deliverable.acceptance,
-                }
-                for deliverable in spec.scope.deliverables
-            ],
-            "included": list(spec.scope.included),
-            "excluded": list(spec.scope.excluded),
-            "revision_rounds": spec.scope.revision_rounds,
-        },
-        "client_duties": [
-            {
-                "duty": duty.duty,
-                "due": day(duty.due) if duty.due else None,
-                "if_late": duty.if_late,
-                "needed_for": titles.get(duty.needed_for) if duty.needed_for else None,
-            }
-            for duty in spec.client_duties
-        ],
-        "pricing": {
-            "items": [
-                {
-                    "description": line.description,
-                    "quantity": formats.number(line.quantity) if line.quantity else None,
-                    "unit": line.unit,
-                    "unit_price": money(line.unit_price) if line.unit_price else None,
-                    "amount": money(line.amount),
-                }
-                for line in figures.lines
-            ],
-            "subtotal": money(figures.subtotal),
-            "discount": None
+    duties = [
+        ClientDuty.of(
+            duty,
+            formats,
+            "a client_duties item",
+            needed_for=titles.get(duty.needed_for) if duty.needed_for else None,
+        )
+        for duty in spec.client_duties
+    ]
+    return Context.of(
+        spec,
+        formats,
+        "",
+        client_duties=tuple(duties),
+        pricing=Pricing.of(
+            spec.pricing,
+            formats,
+            ".pricing",
+            items=figures.lines,
+            subtotal=figures.subtotal,
+            discount=None
             if discount is None
-            else {
-                "percent": percent(discount.percent) if discount.percent is not None else None,
-                "amount": money(figures.discount),
-                "reason": discount.reason,
-                "one_off": discount.one_off,
-            },
-            "fees": money(figures.fees),
-            "taxes": [
-                {
-                    "name": tax.name,
-                    "percent": percent(tax.percent),
-                    "base": money(tax.base),
-                    "amount": money(tax.amount),
-                }
-                for tax in figures.taxes
-            ],
-            "total": money(figures.total),
-            "tax_note": spec.pricing.tax_note,
-        },
-        "free_work": {
-            "items": [
-                {"description": work.description, "list_value": money(work.list_value)}
-                for work in spec.free_work
-            ],
-            "total": money(figures.free_work_total),
-        },
-        "payment": {
-            "deposit_percent": percent(spec.payment.deposit_percent),
-            "total_percent": percent(Decimal(100)),
-            "deposit": money(deposit.amount) if deposit else None,
-            "instalments": [
-                {
-                    "when": step.when,
-                    "percent": percent(step.percent),
-                    "amount": money(step.amount),
-                    "is_deposit": step.is_deposit,
-                }
-                for step in figures.instalments
-            ],
-            "due_days": spec.payment.due_days,
-            "late_interest": spec.payment.late_interest,
-            "method": spec.payment.method,
-        },
-        "changes": None
-        if spec.changes is None
-        else {
-            "in_writing": spec.changes.in_writing,
-            "quote_before_work": spec.changes.quote_before_work,
-            "hourly_rate": money(spec.changes.hourly_rate)
-            if spec.changes.hourly_rate is not None
-            else None,
-        },
-        "communication": None if spec.communication is None else spec.communication.model_dump(),
-        "feedback": None if spec.feedback is None else spec.feedback.model_dump(),
-        "complaints": None if spec.complaints is None else spec.complaints.model_dump(),
-        "exit": None
-        if spec.exit is None
-        else {
-            "notice_days": spec.exit.notice_days,
-            "kill_fee_percent": percent(spec.exit.kill_fee_percent)
-            if spec.exit.kill_fee_percent is not None
-            else None,
-            "provider_may_end_if": list(spec.exit.provider_may_end_if),
-            "client_may_end_if": list(spec.exit.client_may_end_if),
-            "handover": spec.exit.handover,
-        },
-        "non_negotiable": list(spec.non_negotiable),
-        "specific_approval": spec.language in ("it", "ro")
+            else Discount.of(discount, formats, ".pricing.discount", amount=figures.discount),
+            fees=figures.fees,
+            taxes=figures.taxes,
+            total=figures.total,
+        ),
+        free_work=FreeWork.of(
+            None, formats, ".free_work", items=spec.free_work, total=figures.free_work_total
+        ),
+        payment=Payment.of(
+            spec.payment,
+            formats,
+            ".payment",
+            total_percent=Decimal(100),
+            deposit=deposit.amount if deposit else None,
+            instalments=figures.instalments,
+        ),
+        specific_approval=spec.language in ("it", "ro")
         if spec.specific_approval is None
         else spec.specific_approval,
-    }
-
-
-def _party(party: Party) -> dict[str, Any]:
-    return party.model_dump()
+    )
