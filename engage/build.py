@@ -14,7 +14,7 @@ from engage import __version__
 from engage._resources import data_dir
 from engage.assemble import AssembledClause, assemble, choose
 from engage.clauses import Clause, languages, load_library
-from engage.context import build_context
+from engage.context import build_context, reference
 from engage.embed import embedded_files, pdf_identifier
 from engage.fingerprint import Fingerprint, fingerprint
 from engage.formats import Formats
@@ -225,3 +225,9 @@ def _metadata(prints: Fingerprint, workspace: Workspace | None, spec_file: Path)
         metadata["EngageGitCommit"] = state.commit
         metadata["EngageGitDirty"] = "yes" if state.dirty else "no"
     return metadata
+
+
+def clause_reference() -> str:
+    """The reference for clause authors, with examples from the starter workspace's spec."""
+    example = data_dir("templates") / "workspace" / "clients" / "example-client.yaml"
+    return reference(plan(example).context)

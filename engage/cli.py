@@ -232,6 +232,17 @@ def clauses_list(lang: Lang = "en") -> None:
     raise typer.Exit(_report(run))
 
 
+@clauses_app.command("context")
+def clauses_context() -> None:
+    """Print every name a clause can use: its type, what it means, an example."""
+    from engage.build import clause_reference
+
+    def run() -> None:
+        typer.echo(clause_reference(), nl=False)
+
+    raise typer.Exit(_report(run))
+
+
 @clauses_app.command("show")
 def clauses_show(
     clause_id: Annotated[str, typer.Argument(metavar="ID")],

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from engage.build import clause_reference
 from engage.formats import Formats
 from engage.values import Day, Money, Percent
-from tests.conftest import CLEAN_SPEC, MINIMAL_SPEC, clause, pdf_text, run_cli
+from tests.conftest import CLEAN_SPEC, MINIMAL_SPEC, ROOT, clause, pdf_text, run_cli
 from tests.test_assemble import assemble_tiny, clause_error
 
 ENGLISH = Formats("en", "EUR")
@@ -116,3 +117,19 @@ def test_capitalised_ref_starts_a_sentence(tmp_path: Path) -> None:
     assert assemble_tiny(tmp_path, clauses)[0].html == (
         "<p>Clause 2 sets the fees; see clause 2.</p>\n"
     )
+
+
+def test_the_reference_in_the_readme_is_the_generated_one() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- clause-context:start -->\n", "<!-- clause-context:end -->"
+    copy = readme[readme.index(start) + len(start) : readme.index(end)]
+    result = run_cli("clauses", "context")
+    assert result.code == 0
+    assert copy == result.stdout == clause_reference()
+
+
+def test_the_reference_lists_every_name_with_type_and_example() -> None:
+    text = clause_reference()
+    assert "| `exit.kill_fee_percent` | percent or none | Share of the fees not yet" in text
+    assert "| `pricing.total` | money | Fees plus taxes: the total payable. | `€2,928.00` |" in text
+    assert '| `used("id")` |' in text
