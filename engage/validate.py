@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from engage.errors import InputError, Problem, SpecError
 from engage.load import DataPath, Document
-from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, round_money
+from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec
+from engage.money import Figures, compute
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -179,30 +180,32 @@ def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
                 f"the deposit and instalments add up to {planned} percent, not 100",
             )
         )
-    # The prices as engage.money computes them: each line rounded once.
-    subtotal = sum((item.price(digits) for item in spec.pricing.items), Decimal(0))
+    # The figures exactly as the build computes them, so that what is checked is what prints.
+    try:
+        figures: Figures | None = compute(spec, digits)
+    except ArithmeticError:  # a figure with more digits than the exact context holds
+        figures = None
     discount = spec.pricing.discount
-    if discount is not None and discount.amount is not None and discount.amount > subtotal:
+    if (
+        figures is not None
+        and discount is not None
+        and discount.amount is not None
+        and figures.discount > figures.subtotal
+    ):
         problems.append(
             (
                 ("pricing", "discount", "amount"),
-                f"the discount ({discount.amount}) is larger than the fees ({subtotal})",
+                f"the discount ({discount.amount}) is larger than the fees ({figures.subtotal})",
             )
         )
-    # Taxes on top of the fees before any discount: a bound on the total, so that no figure
-    # engage prints is too large to compute exactly.
-    running = subtotal
-    for tax in spec.pricing.taxes:
-        if running >= 10**MAX_INTEGER_DIGITS:
-            break
-        base = subtotal if tax.on == "fees" else running
-        running += round_money(base * tax.percent / 100, digits)
-    if running >= 10**MAX_INTEGER_DIGITS:
+    largest = None if figures is None else max(figures.subtotal, figures.total)
+    if largest is None or largest >= 10**MAX_INTEGER_DIGITS:
+        about = "" if largest is None else f" about {largest:.0f},"
         problems.append(
             (
                 ("pricing",),
-                f"the prices with taxes come to about {running:.0f}, more than engage can "
-                f"compute exactly (at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
+                f"the prices with taxes come to{about} more than engage can compute exactly "
+                f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
             )
         )
     return problems
