@@ -193,6 +193,15 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _environment(library: dict[str, Clause]) -> Sandbox:
     sources = {clause_id: (clause.body, clause.file) for clause_id, clause in library.items()}
+    for clause_id, clause in library.items():
+        # A clause that extends another is the base with some parts replaced: Jinja's own
+        # inheritance, with the base under a name no clause id can have. On the body's first
+        # line, so that line numbers stay those of the file.
+        while clause.base is not None:
+            name = f"{clause.base.id}:" + hashlib.sha256(bytes(clause.base.file)).hexdigest()[:16]
+            sources[clause_id] = (f'{{% extends "{name}" %}}' + clause.body, clause.file)
+            clause_id, clause = name, clause.base
+            sources[clause_id] = (clause.body, clause.file)
     return Sandbox(FileLoader(sources), finalize=_finalize)
 
 
@@ -254,6 +263,13 @@ def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]
         problem = exc.problems[0]
         raise ClauseError.at(clause.file, problem.message, _line_in(exc, clause)) from None
     except _CLAUSE_FAILURES as exc:
+        # In the clause's own lines, or else in those of a clause it extends.
+        layer: Clause | None = clause
+        while layer is not None:
+            error = located(exc, layer.file, layer.body_line - 1)
+            if error.line is not None:
+                raise error from None
+            layer = layer.base
         raise located(exc, clause.file, clause.body_line - 1) from None
 
 

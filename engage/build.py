@@ -88,7 +88,7 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
     stylesheet = workspace.stylesheet if workspace else None
     prints = fingerprint(
         document.data,
-        {clause.id: clause.source for clause in chosen},
+        {clause.id: clause.full_source for clause in chosen},
         _template_files(templates, spec, stylesheet),
     )
     allowed = [templates, *roots]
@@ -139,7 +139,7 @@ def prepare(
         planned.spec,
         planned.figures,
         clauses,
-        {clause.id: clause.source for clause in planned.chosen},
+        {clause.id: clause.full_source for clause in planned.chosen},
         planned.fingerprint,
         html,
         planned.allowed,

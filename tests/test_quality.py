@@ -13,7 +13,7 @@ LAYERS = {
     "errors": 0, "_resources": 0, "fingerprint": 0,
     "models": 1, "load": 1, "embed": 1,
     "validate": 2, "money": 1.5, "formats": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
-    "clauses": 3, "values": 2.5, "context": 3, "review": 3, "schema": 3,
+    "clauses": 3, "outdated": 3.5, "values": 2.5, "context": 3, "review": 3, "schema": 3,
     "assemble": 4, "output": 4,
     "render": 5, "pdf": 5,
     "build": 6,
