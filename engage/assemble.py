@@ -34,7 +34,6 @@ from engage.load import Document, hidden_character, hidden_message
 from engage.models import Spec
 from engage.sandbox import FileLoader, Sandbox, limited, located
 from engage.validate import problem_at
-from engage.values import Printed
 
 MAX_RENDERED = 1_000_000
 """The most characters one clause may render to (or print in one expression)."""
@@ -210,8 +209,6 @@ def _finalize(value: Any) -> Any:
         raise TemplateError("this prints a value the spec does not set; guard it with {% if ... %}")
     if isinstance(value, str) and len(value) > MAX_RENDERED:
         raise TemplateError(f"this prints a value of more than {MAX_RENDERED:,} characters")
-    if isinstance(value, Printed):
-        value = str(value)
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
     return _MARKDOWN_SPECIALS.sub(r"\\\1", _BLANKS.sub(" ", value).strip())
@@ -245,7 +242,8 @@ def choose(
                 condition = environment.compile_expression(
                     clause.meta.when, undefined_to_none=False
                 )
-                if not limited(clause.file, functools.partial(condition, **context)):
+                check = functools.partial(condition, **context, used=_used_in_when)
+                if not limited(clause.file, check):
                     continue
             except (ClauseError, *_CLAUSE_FAILURES) as exc:
                 message = exc.problems[0].message if isinstance(exc, ClauseError) else None
@@ -253,6 +251,13 @@ def choose(
                 raise ClauseError.at(clause.file, f"when: {message}", clause.when_line) from None
         chosen.append(clause)
     return sorted(chosen, key=lambda clause: (clause.meta.order, clause.id))
+
+
+def _used_in_when(clause_id: str) -> bool:
+    raise TemplateError(
+        f"used({clause_id!r}) cannot decide whether a clause is used, since the clauses are "
+        "being chosen; test the spec instead"
+    )
 
 
 def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]) -> str:

@@ -133,3 +133,11 @@ def test_the_reference_lists_every_name_with_type_and_example() -> None:
     assert "| `exit.kill_fee_percent` | percent or none | Share of the fees not yet" in text
     assert "| `pricing.total` | money | Fees plus taxes: the total payable. | `€2,928.00` |" in text
     assert '| `used("id")` |' in text
+
+
+def test_used_in_a_condition_is_a_clear_error(tmp_path: Path) -> None:
+    message = clause_error(tmp_path, {"a": clause("A", "x\n", when="used('b')")})
+    assert message == (
+        "lib/en/a.md:3: when: used('b') cannot decide whether a clause is used, since the "
+        "clauses are being chosen; test the spec instead"
+    )
