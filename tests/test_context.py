@@ -74,6 +74,10 @@ def test_context_records_show_only_their_names(tmp_path: Path) -> None:
     assert message == "lib/en/a.md:4: project has no name 'model_dump'"
     message = clause_error(tmp_path / "b", {"a": clause("A", "{{ pricing.total.amount }}\n")})
     assert message == "lib/en/a.md:4: a money has no name 'amount': print it as it is"
+    message = clause_error(tmp_path / "c", {"a": clause("A", "{{ pricing.total._value }}\n")})
+    assert message == "lib/en/a.md:4: a money has no name '_value': print it as it is"
+    message = clause_error(tmp_path / "d", {"a": clause("A", "{{ project['model_copy'] }}\n")})
+    assert message == "lib/en/a.md:4: project has no name 'model_copy'"
 
 
 def test_values_compare_with_numbers_in_clauses(tmp_path: Path) -> None:
