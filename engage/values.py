@@ -26,6 +26,7 @@ class Printed(str):
     kind = "value"
     """What the clause-author reference calls the type."""
     _value: Any
+    _formats: Formats
 
     @staticmethod
     def _writer(formats: Formats) -> Callable[[Any], str]:
@@ -34,7 +35,11 @@ class Printed(str):
     def __new__(cls, value: Any, formats: Formats) -> Printed:
         printed = super().__new__(cls, cls._writer(formats)(value))
         printed._value = value
+        printed._formats = formats
         return printed
+
+    def __reduce__(self) -> tuple[type[Printed], tuple[Any, Formats]]:
+        return type(self), (self._value, self._formats)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._value!r})"

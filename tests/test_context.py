@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,8 @@ def test_values_print_the_local_way_and_keep_their_value() -> None:
     assert sorted([thousand, zero, Money(Decimal("5"), ENGLISH)]) == [0, 5, 1000]
     day = Day(date(2027, 2, 1), ENGLISH)
     assert day and str(day) == "1 February 2027"
+    copied = pickle.loads(pickle.dumps(thousand))
+    assert (type(copied), str(copied), copied) == (Money, "1.000,00\xa0€", 1000)
 
 
 def test_a_kill_fee_of_zero_is_not_printed(tmp_path: Path) -> None:
