@@ -132,7 +132,11 @@ def test_the_reference_in_the_readme_is_the_generated_one() -> None:
     copy = readme[readme.index(start) + len(start) : readme.index(end)]
     result = run_cli("clauses", "context")
     assert result.code == 0
-    assert copy == result.stdout == clause_reference()
+    assert result.stdout == clause_reference()
+    assert copy == result.stdout, (
+        "README.md is out of step with engage/context.py: paste the output of "
+        "`engage clauses context` between the clause-context markers"
+    )
 
 
 def test_the_reference_lists_every_name_with_type_and_example() -> None:
