@@ -14,7 +14,7 @@ from engage import __version__
 from engage._resources import data_dir
 from engage.assemble import AssembledClause, assemble, choose
 from engage.clauses import Clause, languages, load_library
-from engage.context import build_context, reference
+from engage.context import build_context
 from engage.embed import embedded_files, pdf_identifier
 from engage.fingerprint import Fingerprint, fingerprint
 from engage.formats import Formats
@@ -23,6 +23,7 @@ from engage.load import Document
 from engage.models import Spec
 from engage.money import Figures, compute
 from engage.output import check_output_path, write_atomic
+from engage.reference import reference
 from engage.render import load_labels, render_html, with_tables
 from engage.renderer import Renderer
 from engage.validate import currency_digits, validate
