@@ -1,7 +1,7 @@
 """What clauses and templates see: the contract between engage and every clause library.
 
 Each group of names is a frozen, typed record below, one field per name, with its docstring:
-the reference for clause authors (``engage clauses context``) is generated from these
+the reference for clause authors (``engage clauses context``, ``engage.reference``) comes from these
 records, so it cannot drift. Amounts, percentages, numbers and dates are ``engage.values``
 objects, which print themselves the local way and keep their value (zero is false).
 
