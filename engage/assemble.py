@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from babel.numbers import get_currency_symbol
@@ -28,6 +27,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engage.clauses import Clause
+from engage.context import Record
 from engage.errors import ClauseError, SpecError
 from engage.formats import LOCALES
 from engage.load import Document, hidden_character, hidden_message
@@ -77,6 +77,15 @@ def assemble(
     def ref(clause_id: str) -> Markup:
         return Markup(labels["clause_ref"].format(number=number(clause_id)))
 
+    def capital_ref(clause_id: str) -> Markup:
+        text = ref(clause_id)
+        return Markup(text[:1].upper() + text[1:])
+
+    def used(clause_id: str) -> bool:
+        if clause_id not in library:
+            raise ClauseError.at("", f"used({clause_id!r}): there is no such clause in the library")
+        return clause_id in numbers
+
     def table(name: str) -> Markup:
         if name not in TABLES:
             raise ClauseError.at("", f"table({name!r}): no such table; use one of {TABLES}")
@@ -90,7 +99,9 @@ def assemble(
         .disable(["image", "html_inline", "html_block"])
     )
     markdown.validateLink = _is_web_link  # type: ignore[method-assign]
-    variables = {**context, "ref": ref, "number": number, "table": table}
+    variables = {
+        **context, "ref": ref, "Ref": capital_ref, "number": number, "table": table, "used": used
+    }
     amounts = _Amounts(context)
     assembled = []
     for clause in chosen:
@@ -169,8 +180,8 @@ class _Amounts:
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
-    elif isinstance(value, SimpleNamespace):
-        yield from _strings(vars(value))
+    elif isinstance(value, Record):
+        yield from _strings(dict(value))
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
@@ -181,6 +192,15 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _environment(library: dict[str, Clause]) -> Sandbox:
     sources = {clause_id: (clause.body, clause.file) for clause_id, clause in library.items()}
+    for clause_id, clause in library.items():
+        # A clause that extends another is the base with some parts replaced: Jinja's own
+        # inheritance, with the base under a name no clause id can have. On the body's first
+        # line, so that line numbers stay those of the file.
+        while clause.base is not None:
+            name = f"{clause.base.id}:" + hashlib.sha256(bytes(clause.base.file)).hexdigest()[:16]
+            sources[clause_id] = (f'{{% extends "{name}" %}}' + clause.body, clause.file)
+            clause_id, clause = name, clause.base
+            sources[clause_id] = (clause.body, clause.file)
     return Sandbox(FileLoader(sources), finalize=_finalize)
 
 
@@ -222,7 +242,8 @@ def choose(
                 condition = environment.compile_expression(
                     clause.meta.when, undefined_to_none=False
                 )
-                if not limited(clause.file, functools.partial(condition, **context)):
+                check = functools.partial(condition, **context, used=_used_in_when)
+                if not limited(clause.file, check):
                     continue
             except (ClauseError, *_CLAUSE_FAILURES) as exc:
                 message = exc.problems[0].message if isinstance(exc, ClauseError) else None
@@ -230,6 +251,13 @@ def choose(
                 raise ClauseError.at(clause.file, f"when: {message}", clause.when_line) from None
         chosen.append(clause)
     return sorted(chosen, key=lambda clause: (clause.meta.order, clause.id))
+
+
+def _used_in_when(clause_id: str) -> bool:
+    raise TemplateError(
+        f"used({clause_id!r}) cannot decide whether a clause is used, since the clauses are "
+        "being chosen; test the spec instead"
+    )
 
 
 def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]) -> str:
@@ -240,6 +268,13 @@ def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]
         problem = exc.problems[0]
         raise ClauseError.at(clause.file, problem.message, _line_in(exc, clause)) from None
     except _CLAUSE_FAILURES as exc:
+        # In the clause's own lines, or else in those of a clause it extends.
+        layer: Clause | None = clause
+        while layer is not None:
+            error = located(exc, layer.file, layer.body_line - 1)
+            if error.line is not None:
+                raise error from None
+            layer = layer.base
         raise located(exc, clause.file, clause.body_line - 1) from None
 
 

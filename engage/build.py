@@ -23,6 +23,7 @@ from engage.load import Document
 from engage.models import Spec
 from engage.money import Figures, compute
 from engage.output import check_output_path, write_atomic
+from engage.reference import reference
 from engage.render import load_labels, render_html, with_tables
 from engage.renderer import Renderer
 from engage.validate import currency_digits, validate
@@ -88,7 +89,7 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
     stylesheet = workspace.stylesheet if workspace else None
     prints = fingerprint(
         document.data,
-        {clause.id: clause.source for clause in chosen},
+        {clause.id: clause.full_source for clause in chosen},
         _template_files(templates, spec, stylesheet),
     )
     allowed = [templates, *roots]
@@ -139,7 +140,7 @@ def prepare(
         planned.spec,
         planned.figures,
         clauses,
-        {clause.id: clause.source for clause in planned.chosen},
+        {clause.id: clause.full_source for clause in planned.chosen},
         planned.fingerprint,
         html,
         planned.allowed,
@@ -230,3 +231,9 @@ def _metadata(prepared: Prepared, spec_file: Path) -> dict[str, str]:
         metadata["EngageGitCommit"] = state.commit
         metadata["EngageGitDirty"] = "yes" if state.dirty else "no"
     return metadata
+
+
+def clause_reference() -> str:
+    """The reference for clause authors, with examples from the starter workspace's spec."""
+    example = data_dir("templates") / "workspace" / "clients" / "example-client.yaml"
+    return reference(plan(example).context)

@@ -232,6 +232,35 @@ def clauses_list(lang: Lang = "en") -> None:
     raise typer.Exit(_report(run))
 
 
+@clauses_app.command("context")
+def clauses_context() -> None:
+    """Print every name a clause can use: its type, what it means, an example."""
+    from engage.build import clause_reference
+
+    def run() -> None:
+        typer.echo(clause_reference(), nl=False)
+
+    raise typer.Exit(_report(run))
+
+
+@clauses_app.command("outdated")
+def clauses_outdated() -> None:
+    """List workspace clauses based on a built-in clause that has changed since, with the
+    difference: exit 0 if there are none, else 1."""
+    from engage.outdated import outdated
+
+    found: list[Any] = []
+
+    def run() -> None:
+        found.extend(outdated(Path.cwd()))
+        for item in found:
+            typer.echo(f"{item.clause.file}: {item.message}")
+            typer.echo(item.difference, nl=False)
+
+    code = _report(run)
+    raise typer.Exit(code or (1 if found else 0))
+
+
 @clauses_app.command("show")
 def clauses_show(
     clause_id: Annotated[str, typer.Argument(metavar="ID")],
@@ -240,13 +269,25 @@ def clauses_show(
         Optional[Path],  # noqa: UP045
         typer.Option("-o", "--output", help="Write the clause to this file (to start a copy)."),
     ] = None,
+    extend: Annotated[
+        bool,
+        typer.Option(
+            "--extend", help="Instead of a copy, a clause that replaces only some named parts."
+        ),
+    ] = False,
 ) -> None:
     """Print a clause file as it applies here (or copy it with -o)."""
-    from engage.clauses import clause_text
+    from engage.clauses import clause_here, is_builtin
+    from engage.outdated import extension, with_based_on
     from engage.output import write_atomic
 
     def run() -> None:
-        text = clause_text(Path.cwd(), lang, clause_id)
+        clause = clause_here(Path.cwd(), lang, clause_id)
+        text = clause.source
+        if extend:
+            text = extension(clause)
+        elif output is not None and is_builtin(clause):
+            text = with_based_on(clause)
         if output is None:
             typer.echo(text, nl=False)
         elif output.exists():

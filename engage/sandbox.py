@@ -8,6 +8,7 @@ every render (``limited``), and errors that name the file and line where they ha
 
 from __future__ import annotations
 
+import difflib
 import operator
 import os
 import signal
@@ -15,7 +16,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +31,9 @@ from jinja2 import (
 )
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
 from engage.errors import ClauseError, InputError, Problem
 
@@ -188,12 +191,36 @@ class _RunTimeOnly(CodeGenerator):
         return super()._output_child_to_const(node, frame, finalize)
 
 
+def did_you_mean(message: str, name: str, names: Iterable[str]) -> str:
+    """``message``, with the closest of ``names`` to ``name`` suggested, if one is close."""
+    close = difflib.get_close_matches(name, sorted(set(names)), n=1, cutoff=0.6)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+class _NamesContext(Context):
+    """A render's names: one that does not exist is an undefined value that says which
+    existing name was probably meant."""
+
+    def resolve_or_missing(self, key: str) -> Any:
+        value = super().resolve_or_missing(key)
+        if value is missing:
+            names = [name for name in [*self.vars, *self.parent] if not name.startswith("_")]
+            hint = did_you_mean(f"there is no name {key!r}", key, names)
+            return self.environment.undefined(name=key, hint=hint)
+        return value
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
-    """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders."""
+    """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders.
+
+    Objects that declare the names a template may read (``unknown_name(name)``, which says
+    why a name is not one of them, or returns None) show those names and nothing else.
+    """
 
     intercepted_binops = frozenset({"**", "*", "+"})
     template_class = LimitedTemplate
     code_generator_class = _RunTimeOnly
+    context_class = _NamesContext
 
     def _compile(self, source: str, filename: str) -> types.CodeType:
         try:
@@ -207,11 +234,20 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _check_deadline()
-        return super().getattr(obj, attribute)
+        unknown = self._unknown(obj, attribute)
+        return unknown if unknown is not None else super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         _check_deadline()
-        return super().getitem(obj, argument)
+        unknown = self._unknown(obj, argument) if isinstance(argument, str) else None
+        return unknown if unknown is not None else super().getitem(obj, argument)
+
+    def _unknown(self, obj: Any, name: str) -> Any:
+        """An undefined value saying why, if ``obj`` declares its names and ``name`` is not
+        one of them."""
+        explain = getattr(type(obj), "unknown_name", None)
+        message = explain(obj, name) if callable(explain) else None
+        return None if message is None else self.undefined(obj=obj, name=name, hint=message)
 
     def __init__(self, loader: BaseLoader | None = None, **options: Any) -> None:
         super().__init__(

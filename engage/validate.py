@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from engage.errors import InputError, Problem, SpecError
 from engage.load import DataPath, Document
-from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, parse_extra, round_money
-from engage.money import compute
+from engage.models import EXACT, MAX_INTEGER_DIGITS, Spec, parse_extra
+from engage.money import Figures, compute
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -173,39 +173,36 @@ def _cross_checks(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
     plan_problems = _plan_checks(spec)
     problems += plan_problems
     problems += _extra_checks(spec, digits)
-    # The prices as engage.money computes them: each line rounded once.
-    retainer = spec.pricing.retainer
-    subtotal = sum((item.price(digits) for item in spec.pricing.items), Decimal(0))
-    if retainer is not None:
-        subtotal = retainer.fee
+    # The figures exactly as the build computes them, so that what is checked is what prints.
+    try:
+        figures: Figures | None = compute(spec, digits)
+    except ArithmeticError:  # a figure with more digits than the exact context holds
+        figures = None
     discount = spec.pricing.discount
-    if discount is not None and discount.amount is not None and discount.amount > subtotal:
+    if (
+        figures is not None
+        and discount is not None
+        and discount.amount is not None
+        and figures.discount > figures.subtotal
+    ):
         problems.append(
             (
                 ("pricing", "discount", "amount"),
-                f"the discount ({discount.amount}) is larger than the fees ({subtotal})",
+                f"the discount ({discount.amount}) is larger than the fees ({figures.subtotal})",
             )
         )
-    # Taxes on top of the fees before any discount: a bound on the total, so that no figure
-    # engage prints is too large to compute exactly.
-    running = subtotal
-    for tax in spec.pricing.taxes:
-        if running >= 10**MAX_INTEGER_DIGITS:
-            break
-        base = subtotal if tax.on == "fees" else running
-        running += round_money(base * tax.percent / 100, digits)
-    if retainer is not None:
-        running *= max(retainer.minimum_periods, 1)
-    if running >= 10**MAX_INTEGER_DIGITS:
+    largest = None if figures is None else max(figures.subtotal, figures.total, figures.payable)
+    if largest is None or largest >= 10**MAX_INTEGER_DIGITS:
+        about = "" if largest is None else f" about {largest:.0f},"
         problems.append(
             (
                 ("pricing",),
-                f"the prices with taxes come to about {running:.0f}, more than engage can "
-                f"compute exactly (at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
+                f"the prices with taxes come to{about} more than engage can compute exactly "
+                f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
             )
         )
-    elif not plan_problems:
-        problems += _amounts_add_up(spec, digits)
+    elif figures is not None and not plan_problems:
+        problems += _amounts_add_up(spec, figures)
     return problems
 
 
@@ -300,14 +297,14 @@ def _plan_checks(spec: Spec) -> list[tuple[DataPath, str]]:
     return problems
 
 
-def _amounts_add_up(spec: Spec, digits: int) -> list[tuple[DataPath, str]]:
+def _amounts_add_up(spec: Spec, figures: Figures) -> list[tuple[DataPath, str]]:
     """Instalments given as amounts add up to the amount to pay, to the cent."""
     schedule = spec.payment.schedule
     if spec.pricing.time_and_materials is not None or not any(
         step.amount is not None for step in schedule
     ):
         return []
-    payable = compute(spec, digits).payable
+    payable = figures.payable
     planned = sum((step.amount or Decimal(0) for step in schedule), Decimal(0))
     if planned == payable:
         return []

@@ -95,7 +95,7 @@ def test_unknown_clause_in_spec_points_at_the_spec_line(tmp_path: Path) -> None:
 
 def test_misspelled_variable_names_the_clause_file_and_line(tmp_path: Path) -> None:
     message = clause_error(tmp_path, {"a": clause("A", "One.\n\nTwo {{ provder.name }}.\n")})
-    assert message == "lib/en/a.md:6: 'provder' is undefined"
+    assert message == "lib/en/a.md:6: there is no name 'provder'; did you mean 'provider'?"
 
 
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:

@@ -66,7 +66,9 @@ ESCAPES = [
 def test_jinja_cannot_reach_python_internals(tmp_path: Path, body: str) -> None:
     spec, evil = hostile(tmp_path, body + "\n")
     message = refused(spec, where=evil, line=4)
-    assert any(word in message for word in ("unsafe", "undefined", "has no attribute")), message
+    assert any(
+        word in message for word in ("unsafe", "undefined", "has no attribute", "has no name")
+    ), message
     assert not (tmp_path / "pwned").exists()
 
 
@@ -218,7 +220,7 @@ def test_a_language_folder_symlinked_outside_the_library_is_refused(tmp_path: Pa
         (clause("Evil", "x" * 100_001), None, "bytes; the limit is 100,000 bytes"),
         (clause("Evil", "x\n", when="1/0"), 3, "when: ZeroDivisionError: division by zero"),
         (clause("Evil", "x\n", when='"client.name + 1"'), 3, "when: TypeError: can only"),
-        (clause("Evil", "x\n", when="__import__('os')"), 3, "when: '__import__' is undefined"),
+        (clause("Evil", "x\n", when="__import__('os')"), 3, "when: there is no name '__import__'"),
         (clause("Evil", "x\n", order="9" * 100), 3, "order: '99999999999999999999999999999"),
     ],
 )
