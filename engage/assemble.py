@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engage.clauses import Clause
-from engage.context import Record
+from engage.context import Extra, Record
 from engage.errors import ClauseError, SpecError
 from engage.formats import LOCALES
 from engage.load import Document, hidden_character, hidden_message
@@ -182,6 +182,8 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, Record):
         yield from _strings(dict(value))
+    elif isinstance(value, Extra):
+        yield from _strings(list(value))
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -232,7 +233,7 @@ class Expenses(Record):
 class Extra:
     """The workspace's own per-client values (``extra.NAME``), declared in its profile."""
 
-    kind: ClassVar[str] = "group"
+    kind: ClassVar[str] = "values named in the profile"
 
     def __init__(self, values: dict[str, Any]) -> None:
         self._values = values
@@ -250,6 +251,10 @@ class Extra:
 
     def __contains__(self, name: object) -> bool:
         return name in self._values
+
+    def __iter__(self) -> Iterator[Any]:
+        """The values (so that the amount guard sees declared money as spec figures)."""
+        return iter(self._values.values())
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -273,7 +278,7 @@ class Pricing(Record):
     taxes: tuple[Tax, ...]
     """Taxes, in the order they are added."""
     total: Money
-    """Fees plus taxes: the document total."""
+    """Fees plus taxes: the total payable (before any withholding)."""
     withholding: tuple[Tax, ...]
     """Taxes the client withholds from the fees and pays to the tax office (ritenuta)."""
     net: Money

@@ -8,7 +8,7 @@ import types
 import typing
 from typing import Any
 
-from engage.context import Context, Record
+from engage.context import Context, Extra, Record
 from engage.values import Printed
 
 FUNCTIONS = {
@@ -51,7 +51,8 @@ def _rows(name: str, annotation: Any, meaning: str, example: Any) -> list[str]:
     kind = f"{kind} or none" if optional else kind
     if listed:
         example = example[0] if example else None
-    shown = "" if example is None or isinstance(example, Record) else _example(example, listed)
+    grouped = isinstance(example, Record | Extra)
+    shown = "" if example is None or grouped else _example(example, listed)
     rows = [f"| `{name}` | {kind} | {meaning} | {shown} |"]
     if isinstance(inner, type) and issubclass(inner, Record):
         prefix = f"{name}[]" if listed else name
@@ -74,7 +75,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
 
 
 def _kind(annotation: Any) -> str:
-    if isinstance(annotation, type) and issubclass(annotation, Printed | Record):
+    if isinstance(annotation, type) and issubclass(annotation, Printed | Record | Extra):
         return annotation.kind
     return {str: "text", int: "whole number", bool: "yes/no"}.get(annotation, str(annotation))
 

@@ -142,7 +142,10 @@ def test_the_reference_in_the_readme_is_the_generated_one() -> None:
 def test_the_reference_lists_every_name_with_type_and_example() -> None:
     text = clause_reference()
     assert "| `exit.kill_fee_percent` | percent or none | Share of the fees not yet" in text
-    assert "| `pricing.total` | money | Fees plus taxes: the total payable. | `€2,928.00` |" in text
+    assert (
+        "| `pricing.total` | money | Fees plus taxes: the total payable (before any "
+        "withholding). | `€2,928.00` |"
+    ) in text
     assert '| `used("id")` |' in text
 
 
