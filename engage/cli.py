@@ -68,6 +68,10 @@ def build(
     """Build each spec into a PDF next to it (or at --output)."""
     if output is not None and len(specs) > 1:
         _fail("--output takes a single spec")
+    from engage.kinds import after_kind
+
+    if len(specs) == 1 and after_kind(specs[0]) is not None:
+        raise typer.Exit(_report(functools.partial(_build_after, specs[0], output, html), specs[0]))
     if len(specs) == 1 and not (force or html):
         from engage.fresh import fresh_pdf
 
@@ -150,6 +154,16 @@ def check(
     day = today.date() if today else date.today()
 
     def one(spec: Path) -> str:
+        from engage.kinds import after_kind
+
+        kind = after_kind(spec)
+        if kind is not None:
+            from engage.aftersign import review_after
+
+            after = review_after(spec, kind)
+            for finding in after.findings:
+                typer.echo(str(finding))
+            return after.verdict(strict=strict)
         prepared = check_one(spec)
         result = review(prepared.spec, prepared.document, today=day)
         for finding in result.findings:
@@ -327,6 +341,16 @@ def diff(
         typer.echo(f"wrote {written}")
 
     raise typer.Exit(_report(run))
+
+
+def _build_after(spec: Path, output: Path | None, html: bool) -> None:
+    """Build a change order, call recap or acceptance record (see engage.aftersign)."""
+    from engage.aftersign import build_after
+    from engage.kinds import after_kind
+
+    kind = after_kind(spec)
+    assert kind is not None
+    typer.echo(f"wrote {build_after(spec, kind, output, html=html)}")
 
 
 def _each(specs: list[Path], action: Callable[[Path], str]) -> int:
