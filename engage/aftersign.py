@@ -108,6 +108,7 @@ def prepare_after(file: Path, kind: AfterKind, *, standalone_html: bool = False)
                      (t["signed_on"], formats.date(record.record.signed_on))],
             "signatures_lead": t["acceptance_signatures_lead"],
             "place": record.record.place,
+            "footer": f"{t['acceptance_kind']} · {terms.prepared.spec.reference}",
         }
         findings = list(record_findings(record))
     html = _render(kind, terms, t, variables, standalone_html)
@@ -162,7 +163,7 @@ def _render(
         "t": t,
         "language": spec.language,
         "reference": spec.reference,
-        "footer": variables.get("title", spec.reference),
+        "footer": variables.get("footer") or variables.get("title", spec.reference),
         "provider": spec.provider.model_dump(),
         "client": spec.client.model_dump(),
         "terms_fingerprint": terms.fingerprint,
@@ -224,12 +225,14 @@ def review_after(file: Path, kind: AfterKind) -> Review:
     document = prepared.document
     findings = []
     for code, path, message in prepared.findings:
-        problem = problem_at(document, path, message, key=isinstance(
-            _value_at(document.data, path), dict | list))
+        on_key = isinstance(path[-1], str) and isinstance(
+            _value_at(document.data, path), dict | list)
+        problem = problem_at(document, path, message, key=on_key)
         findings.append(Finding(
             Path(problem.file), problem.line or 1, problem.col or 1,
             "error" if SEVERITY.get(code) == "error" else "warning", code, message,
         ))
+    findings.sort(key=lambda finding: (finding.line, finding.col, finding.code))
     return Review(document.file, findings, [])
 
 

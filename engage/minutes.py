@@ -107,4 +107,5 @@ def recap_findings(state: RecapState) -> Iterator[tuple[str, DataPath, str]]:
     if send_by is not None and state.recap.sent > send_by:
         yield ("recap-late", ("recap", "sent"),
                f"sent after {send_by.isoformat()}: the terms promise a recap within "
-               f"{state.within_days} working days of the call")
+               f"{state.within_days} working day{'' if state.within_days == 1 else 's'} "
+               "of the call")
