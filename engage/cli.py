@@ -343,6 +343,23 @@ def diff(
     raise typer.Exit(_report(run))
 
 
+@app.command()
+def calendar(
+    spec: Annotated[Path, typer.Argument(help="The engagement spec (YAML).")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: the spec's path with .ics)."),
+    ] = None,
+) -> None:
+    """Write the engagement's dates (duties, deliverables, instalments) as an iCalendar file."""
+    from engage.calendar import write_calendar
+
+    def run() -> None:
+        typer.echo(f"wrote {write_calendar(spec, output)}")
+
+    raise typer.Exit(_report(run, spec))
+
+
 def _build_after(spec: Path, output: Path | None, html: bool) -> None:
     """Build a change order, call recap or acceptance record (see engage.aftersign)."""
     from engage.aftersign import build_after

@@ -107,7 +107,7 @@ def test_change_order_naming_other_terms_is_refused(tmp_path: Path) -> None:
 
 def test_change_order_against_the_signed_pdf_checks_its_fingerprint(tmp_path: Path) -> None:
     spec = _copy_example(tmp_path)
-    signed = build(spec, tmp_path / "signed.pdf").output
+    build(spec, tmp_path / "signed.pdf")
     prints = prepare(spec).fingerprint.value
     text = (CHANGES / "website-en.change-1.yaml").read_text(encoding="utf-8")
     change = tmp_path / "co.yaml"
