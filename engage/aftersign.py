@@ -88,7 +88,8 @@ def prepare_after(file: Path, kind: AfterKind, *, standalone_html: bool = False)
             "lead": t["recap_lead"].format(
                 held=variables["held"], sent=variables["sent"], **_names(terms, t, "communication")
             ),
-            "meta": [(t["subject"], recap.recap.subject), (t["held"], variables["held"]),
+            "subtitle": recap.recap.subject,
+            "meta": [(t["held"], variables["held"]),
                      (t["sent"], variables["sent"]), (t["terms"], terms.prepared.spec.reference)],
             "signatures_lead": "",
             "no_signatures": True,
@@ -169,6 +170,7 @@ def _render(
         "terms_fingerprint": terms.fingerprint,
         "show_fingerprint": True,
         "place": None,
+        "subtitle": None,
         "no_signatures": False,
         "base_href": templates.resolve().as_uri() + "/" if standalone_html else None,
         **variables,

@@ -46,7 +46,8 @@ def load_record(file: Path) -> RecordState:
 def record_context(state: RecordState, formats: Formats, t: dict[str, str]) -> dict[str, Any]:
     record, item, day = state.record, state.deliverable, formats.date
     return {
-        "title": t["acceptance_title"].format(deliverable=item.title),
+        "title": t["acceptance_kind"],
+        "subtitle": item.title,
         "record": {
             "title": item.title,
             "due": day(item.due) if item.due else None,
