@@ -8,6 +8,7 @@ its own YAML and the fingerprint of the terms it belongs to.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from typing import Any
 
 from engage import __version__
 from engage._resources import data_dir
-from engage.build import _template_files
+from engage.build import _template_files, prepare
 from engage.changes import ChangeState, change_findings, change_rows, load_change
 from engage.embed import embedded_files
 from engage.errors import ClauseError
@@ -215,6 +216,39 @@ def build_after(
             embedded=files, dated=prepared.issued,
             info={"EngageFingerprint": prints.value, "EngageVersion": __version__,
                   "EngageTermsFingerprint": prepared.terms.fingerprint},
+        )
+    write_atomic(output, pdf)
+    return output
+
+
+def consolidate(file: Path, output: Path | None = None) -> Path:
+    """Build the terms as they stand after the change order in ``file`` and every one before
+    it: the consolidated version, dated and referenced as such, at ``output``."""
+    state = load_change(file)
+    output = output or file.with_suffix(".consolidated.pdf")
+    check_output_path(output, [file, state.terms.file])
+    spec = state.terms.prepared.spec
+    t = after_labels(spec.language)
+    data = copy.deepcopy(state.after_data)
+    data["reference"] = t["consolidated_reference"].format(
+        reference=spec.reference, number=state.order.number
+    )
+    data["issued"] = state.order.issued.isoformat()
+    data.pop("valid_until", None)  # the offer was accepted: it no longer expires
+    marks = state.terms.prepared.document
+    document = Document(state.terms.file, data, marks.values, marks.keys)
+    with Renderer() as renderer:
+        prepared = prepare(state.terms.file, document=document)
+        files = embedded_files(
+            f"{file.stem}.consolidated.yaml", data, prepared.fingerprint,
+            prepared.clause_sources,
+        )
+        pdf = renderer.write_pdf(
+            prepared.html, data_dir("templates"), prepared.allowed, file,
+            embedded=files, dated=state.order.issued,
+            info={"EngageFingerprint": prepared.fingerprint.value,
+                  "EngageVersion": __version__,
+                  "EngageTermsFingerprint": state.terms.fingerprint},
         )
     write_atomic(output, pdf)
     return output

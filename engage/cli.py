@@ -360,6 +360,23 @@ def calendar(
     raise typer.Exit(_report(run, spec))
 
 
+@app.command()
+def consolidate(
+    change: Annotated[Path, typer.Argument(help="A change order (YAML).")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: CHANGE.consolidated.pdf)."),
+    ] = None,
+) -> None:
+    """Build the terms as changed by this change order and every one before it."""
+    from engage.aftersign import consolidate as consolidate_terms
+
+    def run() -> None:
+        typer.echo(f"wrote {consolidate_terms(change, output)}")
+
+    raise typer.Exit(_report(run, change))
+
+
 def _build_after(spec: Path, output: Path | None, html: bool) -> None:
     """Build a change order, call recap or acceptance record (see engage.aftersign)."""
     from engage.aftersign import build_after

@@ -200,3 +200,16 @@ def test_refusal_without_reasons_is_invalid(tmp_path: Path) -> None:
         f"{record}:2:3: acceptance: outcome 'refused' needs `remarks`: list the reasons for "
         "refusing\n"
     )
+
+
+def test_consolidated_version_holds_the_terms_as_changed(tmp_path: Path) -> None:
+    result = run_cli("consolidate", CHANGES / "website-en.change-2.yaml", "-o",
+                     tmp_path / "now.pdf")
+    assert result.code == 0, result.stderr
+    text = " ".join(pdf_text(tmp_path / "now.pdf").split())
+    assert "RS-2026-014 as changed by change order 2" in text
+    for figure in ["€6,148.80", "€1,108.80", "€1,844.64", "€2,459.52", "2 April 2027"]:
+        assert figure in text, figure
+    assert "Three short videos on editing pages" in text
+    assert "One training session of one hour" not in text
+    assert "Blog section with list and article templates" in text
