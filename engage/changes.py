@@ -45,17 +45,22 @@ class ChangeState:
     after_figures: Figures
 
 
-def load_change(file: Path, _depth: int = 0) -> ChangeState:
+def load_change(file: Path, _seen: tuple[Path, ...] = ()) -> ChangeState:
     """The change order in ``file``, checked against its terms and the change order before."""
+    file = file.resolve() if _seen else file
     document = load_yaml(file)
     order = parse_after(document, ChangeOrderSpec).change_order
     terms = bound_terms(document, order.terms, ("change_order", "terms"))
     digits = currency_digits(terms.prepared.spec.currency)
     order = parse_after(document, ChangeOrderSpec, digits).change_order
     if order.follows is not None:
-        if _depth >= MAX_CHAIN:
+        earlier = (file.parent / order.follows).resolve()
+        if earlier in (*_seen, file.resolve()):
+            raise _error(document, ("change_order", "follows"),
+                         f"{order.follows} leads back to this change order")
+        if len(_seen) >= MAX_CHAIN:
             raise _error(document, ("change_order", "follows"), "too many change orders chained")
-        previous = load_change((file.parent / order.follows).resolve(), _depth + 1)
+        previous = load_change(earlier, (*_seen, file.resolve()))
         if previous.terms.fingerprint != terms.fingerprint:
             raise _error(document, ("change_order", "follows"),
                          f"{order.follows} amends other terms than this change order")

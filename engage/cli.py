@@ -95,7 +95,13 @@ def build(
             raise typer.Exit(_report(run, specs[0]))
     from engage.batch import build_many, default_jobs
 
-    raise typer.Exit(_build_batch(specs, jobs or default_jobs(), html, force, build_many))
+    # Change orders, recaps and acceptance records are built one by one, after the terms.
+    after = [spec for spec in specs if after_kind(spec) is not None]
+    terms = [spec for spec in specs if spec not in after]
+    code = _build_batch(terms, jobs or default_jobs(), html, force, build_many) if terms else 0
+    for spec in after:
+        code = max(code, _report(functools.partial(_build_after, spec, None, html), spec))
+    raise typer.Exit(code)
 
 
 def _build_batch(

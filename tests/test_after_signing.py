@@ -213,3 +213,29 @@ def test_consolidated_version_holds_the_terms_as_changed(tmp_path: Path) -> None
     assert "Three short videos on editing pages" in text
     assert "One training session of one hour" not in text
     assert "Blog section with list and article templates" in text
+
+
+def test_change_orders_must_follow_in_order_without_loops(tmp_path: Path) -> None:
+    _copy_example(tmp_path)
+    for name in ("website-en.change-1.yaml", "website-en.change-2.yaml"):
+        text = (CHANGES / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("../website-en.yaml", "website-en.yaml"),
+                                     encoding="utf-8")
+    second = tmp_path / "website-en.change-2.yaml"
+    second.write_text(second.read_text(encoding="utf-8").replace("number: 2", "number: 3"),
+                      encoding="utf-8")
+    result = run_cli("build", second)
+    assert result.code == 2
+    assert result.stderr == (
+        f"{second}:3:11: change_order.number: this change order follows number 1, "
+        "so it is number 2\n"
+    )
+    second.write_text(second.read_text(encoding="utf-8").replace(
+        "follows: website-en.change-1.yaml", "follows: website-en.change-2.yaml"),
+        encoding="utf-8")
+    result = run_cli("build", second)
+    assert result.stderr == (
+        f"{second}:5:12: change_order.follows: website-en.change-2.yaml leads back to this "
+        "change order\n"
+    )
+    assert not (tmp_path / "website-en.change-2.pdf").exists()
