@@ -68,6 +68,10 @@ def build(
     """Build each spec into a PDF next to it (or at --output)."""
     if output is not None and len(specs) > 1:
         _fail("--output takes a single spec")
+    from engage.kinds import after_kind
+
+    if len(specs) == 1 and after_kind(specs[0]) is not None:
+        raise typer.Exit(_report(functools.partial(_build_after, specs[0], output, html), specs[0]))
     if len(specs) == 1 and not (force or html):
         from engage.fresh import fresh_pdf
 
@@ -91,7 +95,13 @@ def build(
             raise typer.Exit(_report(run, specs[0]))
     from engage.batch import build_many, default_jobs
 
-    raise typer.Exit(_build_batch(specs, jobs or default_jobs(), html, force, build_many))
+    # Change orders, recaps and acceptance records are built one by one, after the terms.
+    after = [spec for spec in specs if after_kind(spec) is not None]
+    terms = [spec for spec in specs if spec not in after]
+    code = _build_batch(terms, jobs or default_jobs(), html, force, build_many) if terms else 0
+    for spec in after:
+        code = max(code, _report(functools.partial(_build_after, spec, None, html), spec))
+    raise typer.Exit(code)
 
 
 def _build_batch(
@@ -150,6 +160,16 @@ def check(
     day = today.date() if today else date.today()
 
     def one(spec: Path) -> str:
+        from engage.kinds import after_kind
+
+        kind = after_kind(spec)
+        if kind is not None:
+            from engage.aftersign import review_after
+
+            after = review_after(spec, kind)
+            for finding in after.findings:
+                typer.echo(str(finding))
+            return after.verdict(strict=strict)
         prepared = check_one(spec)
         result = review(prepared.spec, prepared.document, today=day)
         for finding in result.findings:
@@ -436,6 +456,50 @@ def diff(
         typer.echo(f"wrote {written}")
 
     raise typer.Exit(_report(run))
+
+
+@app.command()
+def calendar(
+    spec: Annotated[Path, typer.Argument(help="The engagement spec (YAML).")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: the spec's path with .ics)."),
+    ] = None,
+) -> None:
+    """Write the engagement's dates (duties, deliverables, instalments) as an iCalendar file."""
+    from engage.calendar import write_calendar
+
+    def run() -> None:
+        typer.echo(f"wrote {write_calendar(spec, output)}")
+
+    raise typer.Exit(_report(run, spec))
+
+
+@app.command()
+def consolidate(
+    change: Annotated[Path, typer.Argument(help="A change order (YAML).")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: CHANGE.consolidated.pdf)."),
+    ] = None,
+) -> None:
+    """Build the terms as changed by this change order and every one before it."""
+    from engage.aftersign import consolidate as consolidate_terms
+
+    def run() -> None:
+        typer.echo(f"wrote {consolidate_terms(change, output)}")
+
+    raise typer.Exit(_report(run, change))
+
+
+def _build_after(spec: Path, output: Path | None, html: bool) -> None:
+    """Build a change order, call recap or acceptance record (see engage.aftersign)."""
+    from engage.aftersign import build_after
+    from engage.kinds import after_kind
+
+    kind = after_kind(spec)
+    assert kind is not None
+    typer.echo(f"wrote {build_after(spec, kind, output, html=html)}")
 
 
 def _each(specs: list[Path], action: Callable[[Path], str]) -> int:

@@ -14,7 +14,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,13 @@ from markupsafe import Markup
 
 from engage._resources import data_dir
 from engage.build import Prepared, prepare
-from engage.errors import WorkspaceError
+from engage.embed import SPEC_NAME
+from engage.errors import SourceError, WorkspaceError
 from engage.formats import Formats
 from engage.load import load_yaml
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, template_environment
+from engage.source import read_source
 
 TEMPLATE = "redline.html.j2"
 _TOKENS = re.compile(r"<[^>]+>|[^<\s]+|\s+")
@@ -112,6 +114,14 @@ def _key_terms(prepared: Prepared, t: dict[str, str]) -> dict[str, str]:
             days = duty.within_working_days or duty.within_days
             due = template.replace("{days}", str(days)).replace("{event}", duty.after)
         terms[f"{t['duty']}: {duty.duty}"] = f"{due} · {duty.if_late or '—'}"
+    terms[t["payment_days"]] = str(spec.payment.due_days)
+    terms[t["late_interest"]] = spec.payment.late_interest or "—"
+    if spec.changes is not None and spec.changes.hourly_rate is not None:
+        terms[t["change_rate"]] = formats.money(spec.changes.hourly_rate)
+    if spec.scope.revision_rounds is not None:
+        terms[t["revision_rounds"]] = str(spec.scope.revision_rounds)
+    terms[t["included"]] = "; ".join(spec.scope.included) or "—"
+    terms[t["excluded"]] = "; ".join(spec.scope.excluded) or "—"
     if spec.exit:
         if spec.exit.notice_days is not None:
             terms[t["notice"]] = str(spec.exit.notice_days)
@@ -189,6 +199,52 @@ def _mark(html: str, tag: str) -> str:
     return "".join(out)
 
 
+def _prepare_either(file: Path) -> Prepared:
+    """A spec prepared as today, or a PDF engage built prepared as it was sent."""
+    return prepare_sent(file) if file.suffix.lower() == ".pdf" else prepare(file)
+
+
+_EMBEDDED_CLAUSE = re.compile(r"clause-([a-z0-9][a-z0-9-]*)\.md")
+
+
+def prepare_sent(pdf: Path) -> Prepared:
+    """The terms in a PDF engage built, from the spec AND the clause texts embedded in it.
+
+    The clauses are laid, as a clause library, over today's, so that a clause changed since
+    the PDF was sent shows in the redline. Only attachment names that are clause ids are
+    used: a PDF cannot make engage write anywhere but the temporary library.
+    """
+    import pypdf
+    import yaml as pyyaml
+    from pypdf.errors import PyPdfError
+
+    source = read_source(pdf)
+    try:
+        attachments = pypdf.PdfReader(pdf).attachments
+        clauses = {
+            found[1]: attachments[name][0]
+            for name in attachments
+            if (found := _EMBEDDED_CLAUSE.fullmatch(name)) is not None
+        }
+        language = pyyaml.safe_load(source.spec).get("language")
+    except (OSError, PyPdfError, ValueError, KeyError, AttributeError,
+            pyyaml.YAMLError) as exc:
+        raise SourceError.at(pdf, f"cannot read the PDF: {exc}") from None
+    if not isinstance(language, str) or not _EMBEDDED_CLAUSE.fullmatch(f"clause-{language}.md"):
+        raise SourceError.at(pdf, "the embedded spec names no language")
+    with tempfile.TemporaryDirectory(prefix="engage-sent-") as temporary:
+        root = Path(temporary)
+        spec_file = root / f"{pdf.stem}.yaml"
+        spec_file.write_text(source.spec, encoding="utf-8")
+        folder = root / "clauses" / language
+        folder.mkdir(parents=True)
+        for clause_id, text in clauses.items():
+            (folder / f"{clause_id}.md").write_bytes(text)
+        document = load_yaml(pdf.with_name(f"{pdf.name}:{SPEC_NAME}"), source.spec)
+        prepared = prepare(spec_file, document=document)
+    return replace(prepared, spec_file=pdf, fingerprint=source.fingerprint)
+
+
 @contextmanager
 def spec_at_revision(spec_file: Path, revision: str) -> Iterator[Path]:
     """``spec_file`` as it was at a git revision, with its workspace and clauses of then."""
@@ -234,12 +290,12 @@ def write_redline(
     target_spec = new_spec or old_spec
     output = output or target_spec.with_suffix(".redline.html" if html else ".redline.pdf")
     check_output_path(output, [old_spec, target_spec])
-    new = prepare(target_spec)
+    new = _prepare_either(target_spec)
     if revision is not None:
         with spec_at_revision(old_spec, revision) as old_copy:
             old = prepare(old_copy)
     else:
-        old = prepare(old_spec)
+        old = _prepare_either(old_spec)
     marked = redline(old, new, standalone_html=html)
     if html:
         write_atomic(output, marked.html.encode("utf-8"))

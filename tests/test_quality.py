@@ -18,8 +18,9 @@ LAYERS = {
     "assemble": 4, "output": 4, "sigfields": 4,
     "render": 5, "pdf": 5,
     "build": 6,
-    "source": 7, "redline": 7, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
-    "sign": 7, "signatures": 8,
+    "source": 7, "redline": 7.1, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
+    "kinds": 0, "after_models": 1.5, "terms": 7.2, "changes": 7.4, "minutes": 7.4,
+    "records": 7.4, "aftersign": 8, "calendar": 7.2, "sign": 7, "signatures": 8,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 
