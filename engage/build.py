@@ -220,7 +220,7 @@ def _template_files(templates: Path, spec: Spec, stylesheet: Path | None) -> dic
 
 def _metadata(prints: Fingerprint, workspace: Workspace | None, spec_file: Path) -> dict[str, str]:
     metadata = {"EngageFingerprint": prints.value, "EngageVersion": __version__}
-    state = git_state(workspace.root if workspace else spec_file.parent)
+    state = git_state(spec_file)
     if state is not None:
         metadata["EngageGitCommit"] = state.commit
         metadata["EngageGitDirty"] = "yes" if state.dirty else "no"
