@@ -28,7 +28,7 @@ from pathlib import Path
 MAX_SMALL_FILE = 64 * 1024
 """HEAD, a loose ref, a ``.git`` file, ``commondir``."""
 MAX_PACKED_REFS = 32 * 2**20
-MAX_INDEX_FILE = 256 * 2**20
+MAX_INDEX_FILE = 128 * 2**20
 MAX_OBJECT = 64 * 2**20
 """The largest object (inflated) engage reads."""
 MAX_INFLATED_PER_READ = 256 * 2**20

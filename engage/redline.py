@@ -34,6 +34,8 @@ _TOKENS = re.compile(r"<[^>]+>|[^<\s]+|\s+")
 MAX_SYMLINK_HOPS = 16
 MAX_REVISION_FILES = 5000
 MAX_REVISION_BYTES = 64 * 2**20
+MAX_REVISION_DEPTH = 32
+MAX_LINK_TEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ class _RevisionTree:
 
     def __init__(self, repository: Repository, tree: str) -> None:
         self.repository, self.tree = repository, tree
-        self.files, self.bytes = 0, 0
+        self.files, self.bytes, self.folders = 0, 0, 0
 
     def lookup(self, path: str) -> tuple[str, TreeEntry] | None:
         """The entry at ``path`` (symlinks resolved within the tree), or None."""
@@ -261,6 +263,8 @@ class _RevisionTree:
                 if hops > MAX_SYMLINK_HOPS:
                     raise GitReadError(f"{path}: too many levels of symbolic links")
                 target = self.repository.blob(found.id).decode("utf-8", "replace")
+                if len(target) > MAX_LINK_TEXT:
+                    raise GitReadError(f"{path} is a symlink with an overlong target")
                 joined = posixpath.normpath(posixpath.join("/".join(done), target))
                 if target.startswith("/") or joined == ".." or joined.startswith("../"):
                     raise GitReadError(f"{path} is a symlink that leads outside the repository")
@@ -286,19 +290,22 @@ class _RevisionTree:
         target.write_bytes(content)
         return target
 
-    def copy_folder(self, path: str, root: Path, depth: int = 0) -> None:
-        """Copy every file at or below ``path``."""
+    def copy_folder(self, path: str, root: Path, depth: int = 0, top: str = "") -> None:
+        """Copy every file at or below ``path`` (``top``: the folder the copy started at)."""
+        top = top or path
         found = self.lookup(path)
         if found is None or not found[1].is_tree:
             return
-        if depth > MAX_SYMLINK_HOPS * 4:
-            raise GitReadError(f"{path}: folders nested too deep")
+        self.folders += 1  # a tree may name one subtree many times: count every visit
+        if depth > MAX_REVISION_DEPTH or self.folders > MAX_REVISION_FILES:
+            raise GitReadError(f"{top} holds too many folders or nests them more than "
+                               f"{MAX_REVISION_DEPTH} deep (a symlink loop?)")
         for entry in self.repository.tree(found[1].id):
             child = _join(path, entry.name)
             if entry.is_tree or entry.is_symlink:
                 resolved = self.lookup(child)
                 if resolved is not None and resolved[1].is_tree:
-                    self.copy_folder(child, root, depth + 1)
+                    self.copy_folder(child, root, depth + 1, top)
                     continue
             self.copy_file(child, root)
 

@@ -27,6 +27,7 @@ from engage.load import Document, load_yaml, merge
 PROFILE = "engage.yaml"
 STYLESHEET = "style.css"
 MAX_INPUT_FILES = 20_000
+MAX_INPUT_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -139,16 +140,16 @@ def _input_paths(spec_file: Path, worktree: Path) -> list[str]:
 def _working_ids(worktree: Path, paths: list[str]) -> dict[str, str]:
     """Path -> blob id of every file at or under ``paths`` in the work tree."""
     found: dict[str, str] = {}
+    visited = [0]
 
-    def visit(path: Path, name: str) -> None:
-        if len(found) > MAX_INPUT_FILES:
-            raise GitReadError("too many input files")
+    def visit(path: Path, name: str, depth: int = 0) -> None:
+        _count(visited, depth)
         if path.is_symlink():
             found[name] = blob_id(os.fsencode(os.readlink(path)))
         elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if child.name != "__pycache__":
-                    visit(child, f"{name}/{child.name}")
+                    visit(child, f"{name}/{child.name}", depth + 1)
         elif path.exists():
             found[name] = blob_id(read_regular(path, MAX_OBJECT))
 
@@ -160,14 +161,14 @@ def _working_ids(worktree: Path, paths: list[str]) -> dict[str, str]:
 def _committed_ids(repository: Repository, commit: str, paths: list[str]) -> dict[str, str]:
     """Path -> blob id of every file at or under ``paths`` in ``commit``."""
     found: dict[str, str] = {}
+    visited = [0]
 
-    def visit(entry: TreeEntry, name: str) -> None:
-        if len(found) > MAX_INPUT_FILES:
-            raise GitReadError("too many input files")
+    def visit(entry: TreeEntry, name: str, depth: int = 0) -> None:
+        _count(visited, depth)
         if entry.is_tree:
             for child in repository.tree(entry.id):
                 if child.name != "__pycache__":
-                    visit(child, f"{name}/{child.name}")
+                    visit(child, f"{name}/{child.name}", depth + 1)
         else:
             found[name] = entry.id if entry.is_file or entry.is_symlink else "other"
 
@@ -175,6 +176,14 @@ def _committed_ids(repository: Repository, commit: str, paths: list[str]) -> dic
         if entry is not None:
             visit(entry, name)
     return found
+
+
+def _count(visited: list[int], depth: int) -> None:
+    """Bound a walk through input folders: entries seen (a tree may repeat one subtree many
+    times) and depth."""
+    visited[0] += 1
+    if visited[0] > MAX_INPUT_FILES or depth > MAX_INPUT_DEPTH:
+        raise GitReadError("the input folders hold too many files or are nested too deep")
 
 
 def _input_entries(

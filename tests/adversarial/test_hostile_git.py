@@ -491,3 +491,23 @@ def test_the_sent_pdf_records_the_commit_that_holds_its_terms(tmp_path: Path) ->
     assert run_cli("build", spec).code == 0
     assert _recorded(pdf) == (git(folder, "rev-parse", "HEAD"), "yes")  # a new clause
     assert "Our fees." in pdf_text(pdf)
+
+
+def test_input_folders_nested_too_deep_or_looping_are_bounded(tmp_path: Path) -> None:
+    folder = committed_workspace(tmp_path / "terms")
+    (folder / "clauses" / "en" / "loop").symlink_to("..")  # clauses/en/loop/en/loop/...
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "a loop")
+    (folder / "clauses" / "en" / "loop").unlink()
+    result = run_cli("diff", folder / CLIENT, "--against", "HEAD", "-o", folder / "r.html")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"{folder / CLIENT}: cannot read revision 'HEAD': clauses holds too many folders or "
+        "nests them more than 32 deep (a symlink loop?)\n"
+    )
+    deep = folder / "assets" / Path(*["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "x.css").write_text("p {}\n")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "deep assets")
+    assert git_state(folder / CLIENT) is None
