@@ -329,6 +329,25 @@ def diff(
     raise typer.Exit(_report(run))
 
 
+@app.command()
+def send(
+    spec: Annotated[Path, typer.Argument(help="The spec of the terms to send.")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: sent/REFERENCE.pdf)."),
+    ] = None,
+) -> None:
+    """Build committed terms into sent/, recording the git commit that holds them."""
+    from engage.send import send as send_terms
+
+    def run() -> None:
+        sent = send_terms(spec, output)
+        typer.echo(f"wrote {sent.built.output}: the terms of commit {sent.state.commit[:12]}; "
+                   "commit the PDF to keep it with them")
+
+    raise typer.Exit(_report(run, spec))
+
+
 def _each(specs: list[Path], action: Callable[[Path], str]) -> int:
     """Run ``action`` on every spec; the worst exit code wins."""
     code = 0

@@ -88,6 +88,8 @@ class GitState:
     """The oldest commit, going back from HEAD, that holds the inputs as HEAD holds them."""
     dirty: bool
     """Whether an input in the work tree differs from HEAD (changed, added or removed)."""
+    changed: tuple[str, ...] = ()
+    """The inputs that differ from HEAD, as paths in the repository."""
 
 
 def git_state(spec_file: Path) -> GitState | None:
@@ -105,10 +107,12 @@ def git_state(spec_file: Path) -> GitState | None:
             return None
         paths = _input_paths(spec_file, repository.worktree.resolve())
         head = repository.head()
-        dirty = _working_ids(repository.worktree, paths) != _committed_ids(
-            repository, head, paths
-        )
-        commit = head
+        working = _working_ids(repository.worktree, paths)
+        committed = _committed_ids(repository, head, paths)
+        changed = tuple(sorted(
+            name for name in {*working, *committed} if working.get(name) != committed.get(name)
+        ))
+        dirty, commit = bool(changed), head
         if not dirty:
             inputs = _input_entries(repository, head, paths)
             for _ in range(MAX_HISTORY):
@@ -116,7 +120,7 @@ def git_state(spec_file: Path) -> GitState | None:
                 if not parents or _input_entries(repository, parents[0], paths) != inputs:
                     break
                 commit = parents[0]
-        return GitState(commit, dirty)
+        return GitState(commit, dirty, changed)
     except (GitReadError, OSError, UnicodeError):
         return None
 

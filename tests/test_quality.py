@@ -17,7 +17,7 @@ LAYERS = {
     "assemble": 4, "output": 4,
     "render": 5, "pdf": 5,
     "build": 6,
-    "source": 7, "redline": 7, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
+    "source": 7, "redline": 7, "send": 7, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 

@@ -220,8 +220,14 @@ def _init(folder: Path, head: str) -> None:
     assert run_cli("check", folder / "nested" / CLIENT).code == 0
 
 
+def _send(folder: Path, head: str) -> None:
+    result = run_cli("send", folder / CLIENT)
+    assert result.code == 0, result.stderr
+    assert _recorded(folder / "sent" / "EX-2027-001.pdf") == (head, "no")
+
+
 COMMANDS: dict[str, Callable[[Path, str], None]] = {
-    "build": _build, "batch": _batch, "diff-against": _diff, "verify": _verify,
+    "build": _build, "send": _send, "batch": _batch, "diff-against": _diff, "verify": _verify,
     "check": _check, "init": _init,
 }
 
@@ -511,3 +517,39 @@ def test_input_folders_nested_too_deep_or_looping_are_bounded(tmp_path: Path) ->
     git(folder, "add", "-A")
     git(folder, "commit", "-qm", "deep assets")
     assert git_state(folder / CLIENT) is None
+
+
+def test_send_records_committed_terms_and_refuses_the_rest(tmp_path: Path) -> None:
+    folder = committed_workspace(tmp_path / "terms")
+    spec = folder / "clients" / "acme.yaml"
+    spec.write_text((folder / CLIENT).read_text().replace("EX-2027-001", "ACME-1"))
+    result = run_cli("send", spec)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"{spec}: commit the terms before sending them; not committed: clients/acme.yaml\n"
+    )
+    assert not (folder / "sent" / "ACME-1.pdf").exists()
+
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "Acme terms")
+    head = git(folder, "rev-parse", "HEAD")
+    result = run_cli("send", spec)
+    sent = folder / "sent" / "ACME-1.pdf"
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"wrote {sent}: the terms of commit {head[:12]}; commit the PDF to keep it with them\n"
+    )
+    assert _recorded(sent) == (head, "no")
+    assert "ACME-1" in pdf_text(sent)
+    before = sent.read_bytes()
+    result = run_cli("send", spec)
+    assert (result.code, result.stderr) == (
+        2, f"{sent}: already exists; a sent PDF is never replaced\n"
+    )
+    assert sent.read_bytes() == before
+
+    outside = tmp_path / "loose.yaml"
+    outside.write_text(spec.read_text())
+    result = run_cli("send", outside, "-o", tmp_path / "x.pdf")
+    assert result.code == 2 and not (tmp_path / "x.pdf").exists()
+    assert result.stderr.startswith(f"{outside}: not in a git repository engage can read;")
