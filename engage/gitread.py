@@ -295,7 +295,7 @@ def find_repository(folder: Path) -> Repository | None:
             text = read_regular(dot_git, MAX_SMALL_FILE).decode("utf-8", "replace").strip()
             if not text.startswith("gitdir:"):
                 raise GitReadError(".git is a file that names no git folder")
-            gitdir = (candidate / text[7:].strip()).resolve()
+            gitdir = Path(os.path.abspath(candidate / text[7:].strip()))
         elif dot_git.exists() or dot_git.is_symlink():
             raise GitReadError(".git is neither a folder nor a file")
         else:
@@ -303,7 +303,7 @@ def find_repository(folder: Path) -> Repository | None:
         commondir = gitdir
         if (gitdir / "commondir").exists():
             shared = read_regular(gitdir / "commondir", MAX_SMALL_FILE)
-            commondir = (gitdir / shared.decode("utf-8", "replace").strip()).resolve()
+            commondir = Path(os.path.abspath(gitdir / shared.decode("utf-8", "replace").strip()))
         if not (gitdir / "HEAD").is_file() or not (commondir / "objects").is_dir():
             raise GitReadError(f"{gitdir} is not a git folder")
         return Repository(candidate, gitdir, commondir)

@@ -199,10 +199,12 @@ def spec_at_revision(spec_file: Path, revision: str) -> Iterator[Path]:
         root = Path(temporary) / "tree"
         try:
             old_spec = _copy_out(spec_file, revision, root)
-        except (GitReadError, ValueError, OSError) as exc:
+        except (GitReadError, ValueError, OSError, RuntimeError) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
                 message = "the spec is not in the git repository's work tree"
+            if isinstance(exc, RuntimeError):  # Path.resolve() meeting a symlink loop
+                message = "a symlink loop"
             raise WorkspaceError.at(
                 spec_file, f"cannot read revision {revision!r}: {message}"
             ) from None

@@ -121,7 +121,7 @@ def git_state(spec_file: Path) -> GitState | None:
                     break
                 commit = parents[0]
         return GitState(commit, dirty, changed)
-    except (GitReadError, OSError, UnicodeError):
+    except (GitReadError, OSError, UnicodeError, RuntimeError):  # RuntimeError: a link loop
         return None
 
 

@@ -421,12 +421,22 @@ def _breakers() -> dict[str, Callable[[Path], None]]:
         shutil.move(folder / ".git", folder.parent / "elsewhere")
         (folder / ".git").write_text("gitdir: /dev/zero\n")
 
+    def dot_git_points_at_a_loop(folder: Path) -> None:
+        shutil.rmtree(folder / ".git")
+        (folder / "loop").symlink_to("loop")
+        (folder / ".git").write_text("gitdir: loop/again\n")
+
+    def commondir_loops(folder: Path) -> None:
+        (folder / ".git" / "commondir").write_text("shared\n")
+        (folder / ".git" / "shared").symlink_to("shared")
+
     def dot_git_is_fifo(folder: Path) -> None:
         shutil.rmtree(folder / ".git")
         os.mkfifo(folder / ".git")
 
     return {f.__name__: f for f in (head_is_fifo, ref_loop, symbolic_loop, commit_bomb,
-                                    tree_lies, dot_git_points_away, dot_git_is_fifo)}
+                                    tree_lies, dot_git_points_away, dot_git_points_at_a_loop,
+                                    commondir_loops, dot_git_is_fifo)}
 
 
 @pytest.mark.parametrize("breaker", list(_breakers()))
