@@ -563,3 +563,72 @@ def test_send_records_committed_terms_and_refuses_the_rest(tmp_path: Path) -> No
     result = run_cli("send", outside, "-o", tmp_path / "x.pdf")
     assert result.code == 2 and not (tmp_path / "x.pdf").exists()
     assert result.stderr.startswith(f"{outside}: not in a git repository engage can read;")
+
+
+def test_no_engage_module_can_start_git() -> None:
+    """Only the ldconfig lookup in pdf.py starts a process; nothing names git."""
+    import re
+
+    starts = re.compile(r"import (subprocess|pty)\b|\bos\.(system|popen|exec\w*|spawn\w*|"
+                        r"posix_spawn\w*)\(|shutil\.which\(")
+    for path in sorted((ROOT / "engage").glob("*.py")):
+        found = starts.findall(path.read_text(encoding="utf-8"))
+        assert found == ([("subprocess", "")] if path.name == "pdf.py" else []), path.name
+    assert "git" not in (ROOT / "engage" / "pdf.py").read_text(encoding="utf-8")
+
+
+# Hand-made packs: an object larger than it may be, and deltas that refer to each other.
+
+
+def _pack_entry(kind: int, size: int, payload: bytes, base: bytes = b"") -> bytes:
+    header = bytearray([(kind << 4) | (size & 15) | (0x80 if size >> 4 else 0)])
+    size >>= 4
+    while size:
+        header.append((size & 0x7F) | (0x80 if size >> 7 else 0))
+        size >>= 7
+    return bytes(header) + base + zlib.compress(payload)
+
+
+def _write_pack(folder: Path, entries: dict[str, bytes]) -> None:
+    """A version-2 pack and index holding ``entries`` (object id -> entry bytes)."""
+    import hashlib
+    import struct
+
+    pack = bytearray(b"PACK" + struct.pack(">II", 2, len(entries)))
+    offsets = {}
+    for object_id, entry in entries.items():
+        offsets[object_id] = len(pack)
+        pack += entry
+    pack += hashlib.sha1(pack).digest()
+    ids = sorted(entries)
+    fanout = [sum(1 for i in ids if int(i[:2], 16) <= byte) for byte in range(256)]
+    index = bytearray(b"\xfftOc" + struct.pack(">I", 2))
+    index += b"".join(struct.pack(">I", count) for count in fanout)
+    index += b"".join(bytes.fromhex(i) for i in ids)
+    index += b"\x00\x00\x00\x00" * len(ids)
+    index += b"".join(struct.pack(">I", offsets[i]) for i in ids)
+    index += pack[-20:]
+    index += hashlib.sha1(index).digest()
+    folder = folder / ".git" / "objects" / "pack"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pack-test.pack").write_bytes(bytes(pack))
+    (folder / "pack-test.idx").write_bytes(bytes(index))
+
+
+def test_packed_objects_are_bounded(tmp_path: Path) -> None:
+    folder = committed_workspace(tmp_path / "terms")
+    repository = find_repository(folder)
+    assert repository is not None
+    big, first, second = "aa" * 20, "bb" * 20, "cc" * 20
+    delta = b"\x05\x05\x90\x05"  # base and result 5 bytes: copy 5 bytes from offset 0
+    _write_pack(folder, {
+        big: _pack_entry(3, 2**40, b"tiny"),                 # announces a terabyte
+        first: _pack_entry(7, len(delta), delta, bytes.fromhex(second)),
+        second: _pack_entry(7, len(delta), delta, bytes.fromhex(first)),  # a cycle
+    })
+    with pytest.raises(GitReadError, match=r"an object is 1,099,511,627,776 bytes; the limit"):
+        repository.read_object(big)
+    with pytest.raises(GitReadError, match=r"a delta chain is deeper than 1000"):
+        repository.read_object(first)
+    (folder / ".git" / "refs" / "heads" / "main").write_text(big + "\n")
+    assert git_state(folder / CLIENT) is None
