@@ -47,8 +47,16 @@ def send(spec_file: Path, output: Path | None = None) -> Sent:
 
 
 def _default_output(spec_file: Path) -> Path:
+    """``sent/REFERENCE.pdf`` in the workspace (made if git left it out, being empty)."""
     workspace = find_workspace(spec_file.parent)
     folder = (workspace.root if workspace else spec_file.resolve().parent) / SENT
     reference = plan(spec_file).spec.reference
     name = reference if _FILE_NAME.fullmatch(reference) else spec_file.stem
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        # A received repository could point sent/ anywhere on this machine.
+        raise OutputPathError.at(folder, "is not a folder of the workspace; give -o")
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError.at(folder, f"cannot make the folder: {exc.strerror}") from None
     return folder / f"{name}.pdf"

@@ -632,3 +632,27 @@ def test_packed_objects_are_bounded(tmp_path: Path) -> None:
         repository.read_object(first)
     (folder / ".git" / "refs" / "heads" / "main").write_text(big + "\n")
     assert git_state(folder / CLIENT) is None
+
+
+def test_send_makes_sent_in_a_fresh_clone_and_never_follows_a_linked_sent(
+    tmp_path: Path,
+) -> None:
+    folder = committed_workspace(tmp_path / "terms")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(folder), str(clone))
+    assert not (clone / "sent").exists()  # git keeps no empty folder
+    result = run_cli("send", clone / CLIENT)
+    assert result.code == 0, result.stderr
+    assert _recorded(clone / "sent" / "EX-2027-001.pdf") == (git(clone, "rev-parse", "HEAD"),
+                                                               "no")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "sent").rmdir()
+    (folder / "sent").symlink_to(elsewhere)
+    git(folder, "add", "sent")
+    git(folder, "commit", "-qm", "sent points elsewhere")
+    result = run_cli("send", folder / CLIENT)
+    assert (result.code, result.stderr) == (
+        2, f"{folder / 'sent'}: is not a folder of the workspace; give -o\n"
+    )
+    assert list(elsewhere.iterdir()) == []
