@@ -165,15 +165,29 @@ def test_the_payloads_are_live_when_git_itself_runs(armed: tuple[Path, Path, str
     spec = folder / CLIENT
     for changed in (spec, folder / "engage.yaml", folder / "clauses" / "README.md"):
         changed.write_text(changed.read_text() + "# touched\n")
-    for command in (["status", "--porcelain"], ["diff", "HEAD~1"],
+    for command in (["status", "--porcelain"], ["diff", "HEAD~1"], ["diff", "HEAD", "clients"],
                     ["archive", "--format=tar", "-o", str(folder.parent / "a.tar"), "HEAD"],
                     ["st"], ["commit", "-qam", "touched"], ["log", "-p", "-1"]):
         git(folder, *command, check=False)  # some payloads break the command: it ran them
     (folder / "clauses" / "en" / "x.md").write_text("x\n")
     git(folder, "add", "clauses/en/x.md", check=False)
+    git(folder, "ls-remote", "ssh://example.invalid/terms.git", check=False)
+    subprocess.run([GIT or "git", "-C", str(folder), "credential", "fill"], timeout=60,
+                   input="protocol=https\nhost=example.com\n\n", capture_output=True, text=True,
+                   env={"PATH": os.environ.get("PATH", ""), "HOME": str(folder.parent)})
+    terminal, other_end = os.openpty()  # pagers run only for a terminal
+    try:
+        subprocess.run([GIT or "git", "-C", str(folder), "log", "-1"], stdout=other_end,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=60,
+                       env={"PATH": os.environ.get("PATH", ""), "HOME": str(folder.parent),
+                            "TERM": "dumb"})
+    finally:
+        os.close(other_end)
+        os.close(terminal)
     found = fired(markers)
     for marker in ("fsmonitor", "clean", "smudge", "process", "external-diff", "textconv",
-                   "alias-st", "hooks-path-pre-commit", "hooks-path-post-commit"):
+                   "diff-command", "alias-st", "hooks-path-pre-commit", "hooks-path-post-commit",
+                   "ssh-command", "credential-url", "pager-log"):
         assert marker in found, (marker, found)
 
 
