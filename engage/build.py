@@ -225,8 +225,7 @@ def _metadata(prepared: Prepared, spec_file: Path) -> dict[str, str]:
         "EngageVersion": __version__,
         "EngageReference": prepared.spec.reference,
     }
-    workspace = prepared.workspace
-    state = git_state(workspace.root if workspace else spec_file.parent)
+    state = git_state(spec_file)
     if state is not None:
         metadata["EngageGitCommit"] = state.commit
         metadata["EngageGitDirty"] = "yes" if state.dirty else "no"

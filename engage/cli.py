@@ -476,6 +476,25 @@ def calendar(
 
 
 @app.command()
+def send(
+    spec: Annotated[Path, typer.Argument(help="The spec of the terms to send.")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output file (default: sent/REFERENCE.pdf)."),
+    ] = None,
+) -> None:
+    """Build committed terms into sent/, recording the git commit that holds them."""
+    from engage.send import send as send_terms
+
+    def run() -> None:
+        sent = send_terms(spec, output)
+        typer.echo(f"wrote {sent.built.output}: the terms of commit {sent.state.commit[:12]}; "
+                   "commit the PDF to keep it with them")
+
+    raise typer.Exit(_report(run, spec))
+
+
+@app.command()
 def consolidate(
     change: Annotated[Path, typer.Argument(help="A change order (YAML).")],
     output: Annotated[

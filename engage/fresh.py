@@ -1,9 +1,10 @@
 """Is a PDF up to date? Answered from the input files' bytes, without parsing anything.
 
 The digest covers the engage version, the spec and workspace profile as written, every
-clause file of every library that applies (in any language), and every template, label,
-stylesheet, font and asset file. It is a superset of the fingerprint's inputs, so a PDF
-whose digest matches needs no rendering; it is stored as the PDF's file identifier, which
+clause file of every library that applies (in any language), every template, label,
+stylesheet, font and asset file, and the inputs' git state (the commit holding them, dirty or
+not). It is a superset of the fingerprint's inputs and metadata, so a PDF whose digest
+matches needs no rendering; it is stored as the PDF's file identifier, which
 ``engage.embed.read_identifier`` reads from the file's last bytes. This module stays light
 (no Pydantic, Jinja or WeasyPrint) so that an up-to-date build returns at once.
 """
@@ -18,7 +19,7 @@ from engage._resources import data_dir
 from engage.embed import read_identifier
 from engage.errors import EngageError
 from engage.load import read_text
-from engage.workspace import find_workspace, library_roots
+from engage.workspace import find_workspace, git_state, library_roots
 
 
 def inputs_digest(spec_file: Path) -> str:
@@ -49,6 +50,9 @@ def inputs_digest(spec_file: Path) -> str:
         else:
             with open(path, "rb") as stream:
                 digest.update(hashlib.file_digest(stream, "sha256").digest())
+    # The git state goes into the PDF's metadata: a commit of the inputs makes it out of date.
+    state = git_state(spec_file)
+    digest.update(f"git {state.commit} {state.dirty}\n".encode() if state else b"no git\n")
     return digest.hexdigest()
 
 

@@ -8,9 +8,8 @@ changed ones marked word by word, unchanged ones collapsed to their titles.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
-import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,13 +24,20 @@ from engage.build import Prepared, prepare
 from engage.embed import SPEC_NAME
 from engage.errors import SourceError, WorkspaceError
 from engage.formats import Formats
+from engage.gitread import GitReadError, Repository, TreeEntry, find_repository
 from engage.load import load_yaml
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, template_environment
 from engage.source import read_source
+from engage.workspace import PROFILE, STYLESHEET
 
 TEMPLATE = "redline.html.j2"
 _TOKENS = re.compile(r"<[^>]+>|[^<\s]+|\s+")
+MAX_SYMLINK_HOPS = 16
+MAX_REVISION_FILES = 5000
+MAX_REVISION_BYTES = 64 * 2**20
+MAX_REVISION_DEPTH = 32
+MAX_LINK_TEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -247,39 +253,127 @@ def prepare_sent(pdf: Path) -> Prepared:
 
 @contextmanager
 def spec_at_revision(spec_file: Path, revision: str) -> Iterator[Path]:
-    """``spec_file`` as it was at a git revision, with its workspace and clauses of then."""
-    folder = spec_file.resolve().parent
-    try:
-        top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
-        commit = _git(folder, "rev-parse", "--verify", f"{revision}^{{commit}}").decode().strip()
-        archive = _git(top, "archive", "--format=tar", commit)
-    except WorkspaceError as exc:
-        raise WorkspaceError.at(spec_file, f"cannot read revision {revision!r}: "
-                                f"{exc.problems[0].message}") from None
-    relative = spec_file.resolve().relative_to(top)
+    """``spec_file`` as it was at a git revision, with its workspace and clauses of then.
+
+    Read from ``.git`` without running git (see ``engage.gitread``); only what the build
+    reads is copied out: the spec, the workspace profile, ``style.css``, ``assets/`` and the
+    clause folders. A symlink among them that leads outside the repository is refused.
+    """
     with tempfile.TemporaryDirectory(prefix="engage-rev-") as temporary:
-        root = Path(temporary)
-        archive_path = root / "rev.tar"
-        archive_path.write_bytes(archive)
-        with tarfile.open(archive_path) as tar:
-            tar.extractall(root / "tree", filter="data")
-        old_spec = root / "tree" / relative
-        if not old_spec.is_file():
-            raise WorkspaceError.at(spec_file, f"the spec did not exist at revision {revision!r}")
+        root = Path(temporary) / "tree"
+        try:
+            old_spec = _copy_out(spec_file, revision, root)
+        except (GitReadError, ValueError, OSError, RuntimeError) as exc:
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
+                message = "the spec is not in the git repository's work tree"
+            if isinstance(exc, RuntimeError):  # Path.resolve() meeting a symlink loop
+                message = "a symlink loop"
+            raise WorkspaceError.at(
+                spec_file, f"cannot read revision {revision!r}: {message}"
+            ) from None
         yield old_spec
 
 
-def _git(folder: Path, *args: str) -> bytes:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(folder), *args], capture_output=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise WorkspaceError.at(folder, f"git failed: {exc}") from None
-    if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise WorkspaceError.at(folder, message[-1] if message else "git failed")
-    return result.stdout
+def _copy_out(spec_file: Path, revision: str, root: Path) -> Path:
+    repository = find_repository(spec_file.parent)
+    if repository is None:
+        raise GitReadError("the spec is not in a git repository")
+    relative = spec_file.resolve().relative_to(repository.worktree.resolve()).as_posix()
+    tree = _RevisionTree(repository, repository.commit(repository.resolve(revision)).tree)
+    if tree.copy_file(relative, root) is None:
+        raise WorkspaceError.at(spec_file, f"the spec did not exist at revision {revision!r}")
+    folder = relative.rpartition("/")[0]
+    tree.copy_folder(_join(folder, "clauses"), root)
+    for workspace in _ancestors(folder):
+        if tree.copy_file(_join(workspace, PROFILE), root) is not None:
+            tree.copy_file(_join(workspace, STYLESHEET), root)
+            tree.copy_folder(_join(workspace, "clauses"), root)
+            tree.copy_folder(_join(workspace, "assets"), root)
+            break
+    return root / relative
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _ancestors(folder: str) -> list[str]:
+    """``folder`` and the folders above it, up to the repository's top ("")."""
+    parts = folder.split("/") if folder else []
+    return ["/".join(parts[:count]) for count in range(len(parts), -1, -1)]
+
+
+class _RevisionTree:
+    """Files of one commit's tree, copied out with bounds; symlinks followed inside only."""
+
+    def __init__(self, repository: Repository, tree: str) -> None:
+        self.repository, self.tree = repository, tree
+        self.files, self.bytes, self.folders = 0, 0, 0
+
+    def lookup(self, path: str) -> tuple[str, TreeEntry] | None:
+        """The entry at ``path`` (symlinks resolved within the tree), or None."""
+        parts = [part for part in path.split("/") if part]
+        done: list[str] = []
+        hops = 0
+        entry = TreeEntry(0o40000, "", self.tree)
+        while parts:
+            part = parts.pop(0)
+            if not entry.is_tree:
+                return None
+            found = next((e for e in self.repository.tree(entry.id) if e.name == part), None)
+            if found is None:
+                return None
+            if found.is_symlink:
+                hops += 1
+                if hops > MAX_SYMLINK_HOPS:
+                    raise GitReadError(f"{path}: too many levels of symbolic links")
+                target = self.repository.blob(found.id).decode("utf-8", "replace")
+                if len(target) > MAX_LINK_TEXT:
+                    raise GitReadError(f"{path} is a symlink with an overlong target")
+                joined = posixpath.normpath(posixpath.join("/".join(done), target))
+                if target.startswith("/") or joined == ".." or joined.startswith("../"):
+                    raise GitReadError(f"{path} is a symlink that leads outside the repository")
+                parts = [p for p in joined.split("/") if p not in ("", ".")] + parts
+                done, entry = [], TreeEntry(0o40000, "", self.tree)
+                continue
+            done.append(part)
+            entry = found
+        return "/".join(done), entry
+
+    def copy_file(self, path: str, root: Path) -> Path | None:
+        """Copy the file at ``path`` to ``root/path``; None if there is none."""
+        found = self.lookup(path)
+        if found is None or not found[1].is_file:
+            return None
+        content = self.repository.blob(found[1].id)
+        self.files += 1
+        self.bytes += len(content)
+        if self.files > MAX_REVISION_FILES or self.bytes > MAX_REVISION_BYTES:
+            raise GitReadError("the files the build needs are too many or too large")
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        return target
+
+    def copy_folder(self, path: str, root: Path, depth: int = 0, top: str = "") -> None:
+        """Copy every file at or below ``path`` (``top``: the folder the copy started at)."""
+        top = top or path
+        found = self.lookup(path)
+        if found is None or not found[1].is_tree:
+            return
+        self.folders += 1  # a tree may name one subtree many times: count every visit
+        if depth > MAX_REVISION_DEPTH or self.folders > MAX_REVISION_FILES:
+            raise GitReadError(f"{top} holds too many folders or nests them more than "
+                               f"{MAX_REVISION_DEPTH} deep (a symlink loop?)")
+        for entry in self.repository.tree(found[1].id):
+            child = _join(path, entry.name)
+            if entry.is_tree or entry.is_symlink:
+                resolved = self.lookup(child)
+                if resolved is not None and resolved[1].is_tree:
+                    self.copy_folder(child, root, depth + 1, top)
+                    continue
+            self.copy_file(child, root)
 
 
 def write_redline(

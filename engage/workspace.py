@@ -7,15 +7,27 @@ profile over the models' defaults, and every value keeps the file and line it ca
 
 from __future__ import annotations
 
-import subprocess
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from engage._resources import data_dir
+from engage.gitread import (
+    MAX_HISTORY,
+    MAX_OBJECT,
+    GitReadError,
+    Repository,
+    TreeEntry,
+    blob_id,
+    find_repository,
+    read_regular,
+)
 from engage.load import Document, load_yaml, merge
 
 PROFILE = "engage.yaml"
 STYLESHEET = "style.css"
+MAX_INPUT_FILES = 20_000
+MAX_INPUT_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -70,21 +82,126 @@ def library_roots(spec_file: Path | None, workspace_clauses: Path | None = None)
 
 @dataclass(frozen=True)
 class GitState:
+    """Where the build's inputs stand in git."""
+
     commit: str
+    """The oldest commit, going back from HEAD, that holds the inputs as HEAD holds them."""
     dirty: bool
+    """Whether an input in the work tree differs from HEAD (changed, added or removed)."""
+    changed: tuple[str, ...] = ()
+    """The inputs that differ from HEAD, as paths in the repository."""
 
 
-def git_state(folder: Path) -> GitState | None:
-    """The commit checked out in ``folder`` and whether the work tree has changes."""
+def git_state(spec_file: Path) -> GitState | None:
+    """The commit that holds ``spec_file``'s build inputs, read without running git.
+
+    Only the inputs count (the spec, the profile, ``style.css``, the clause folders and
+    ``assets/``), so copying the PDF into ``sent/`` and committing it changes nothing: the
+    commit recorded is the first one, back from HEAD, whose inputs are those of HEAD. Files
+    are compared as bytes (no filters, no index), so a file git would see as unchanged after
+    a clean filter counts as changed. ``None`` when the spec is not in a readable repository.
+    """
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+        repository = find_repository(spec_file.parent)
+        if repository is None:
+            return None
+        paths = _input_paths(spec_file, repository.worktree.resolve())
+        head = repository.head()
+        working = _working_ids(repository.worktree, paths)
+        committed = _committed_ids(repository, head, paths)
+        changed = tuple(sorted(
+            name for name in {*working, *committed} if working.get(name) != committed.get(name)
+        ))
+        dirty, commit = bool(changed), head
+        if not dirty:
+            inputs = _input_entries(repository, head, paths)
+            for _ in range(MAX_HISTORY):
+                parents = repository.commit(commit).parents
+                if not parents or _input_entries(repository, parents[0], paths) != inputs:
+                    break
+                commit = parents[0]
+        return GitState(commit, dirty, changed)
+    except (GitReadError, OSError, UnicodeError, RuntimeError):  # RuntimeError: a link loop
         return None
-    return GitState(commit, bool(status.strip())) if commit else None
+
+
+def _input_paths(spec_file: Path, worktree: Path) -> list[str]:
+    """The build's inputs (files and folders) inside the work tree, as paths relative to it."""
+    workspace = find_workspace(spec_file.parent)
+    candidates = [spec_file.resolve(), spec_file.resolve().parent / "clauses"]
+    if workspace is not None:
+        candidates += [workspace.profile, workspace.clauses, workspace.root / STYLESHEET,
+                       workspace.root / "assets"]
+    paths = []
+    for path in candidates:
+        try:
+            paths.append(path.resolve().relative_to(worktree).as_posix())
+        except ValueError:  # outside the repository
+            continue
+    return sorted(set(paths))
+
+
+def _working_ids(worktree: Path, paths: list[str]) -> dict[str, str]:
+    """Path -> blob id of every file at or under ``paths`` in the work tree."""
+    found: dict[str, str] = {}
+    visited = [0]
+
+    def visit(path: Path, name: str, depth: int = 0) -> None:
+        _count(visited, depth)
+        if path.is_symlink():
+            found[name] = blob_id(os.fsencode(os.readlink(path)))
+        elif path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.name != "__pycache__":
+                    visit(child, f"{name}/{child.name}", depth + 1)
+        elif path.exists():
+            found[name] = blob_id(read_regular(path, MAX_OBJECT))
+
+    for name in paths:
+        visit(worktree / name, name)
+    return found
+
+
+def _committed_ids(repository: Repository, commit: str, paths: list[str]) -> dict[str, str]:
+    """Path -> blob id of every file at or under ``paths`` in ``commit``."""
+    found: dict[str, str] = {}
+    visited = [0]
+
+    def visit(entry: TreeEntry, name: str, depth: int = 0) -> None:
+        _count(visited, depth)
+        if entry.is_tree:
+            for child in repository.tree(entry.id):
+                if child.name != "__pycache__":
+                    visit(child, f"{name}/{child.name}", depth + 1)
+        else:
+            found[name] = entry.id if entry.is_file or entry.is_symlink else "other"
+
+    for name, entry in _input_entries(repository, commit, paths).items():
+        if entry is not None:
+            visit(entry, name)
+    return found
+
+
+def _count(visited: list[int], depth: int) -> None:
+    """Bound a walk through input folders: entries seen (a tree may repeat one subtree many
+    times) and depth."""
+    visited[0] += 1
+    if visited[0] > MAX_INPUT_FILES or depth > MAX_INPUT_DEPTH:
+        raise GitReadError("the input folders hold too many files or are nested too deep")
+
+
+def _input_entries(
+    repository: Repository, commit: str, paths: list[str]
+) -> dict[str, TreeEntry | None]:
+    """Path -> its tree entry in ``commit`` (a folder stands for all it holds)."""
+    root = repository.commit(commit).tree
+    entries: dict[str, TreeEntry | None] = {}
+    for path in paths:
+        entry: TreeEntry | None = TreeEntry(0o40000, "", root)
+        for part in path.split("/"):
+            if entry is None or not entry.is_tree:
+                entry = None
+                break
+            entry = next((e for e in repository.tree(entry.id) if e.name == part), None)
+        entries[path] = entry
+    return entries

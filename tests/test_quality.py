@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 # Stage modules may import models and earlier stages; only build and cli sit on top.
 LAYERS = {
-    "errors": 0, "_resources": 0, "fingerprint": 0,
+    "errors": 0, "_resources": 0, "fingerprint": 0, "gitread": 0,
     "models": 1, "load": 1, "embed": 1,
     "money": 1.5, "validate": 2, "formats": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
     "values": 2.5, "clauses": 3, "context": 3, "review": 3, "schema": 3,
@@ -20,7 +20,7 @@ LAYERS = {
     "build": 6,
     "source": 7, "redline": 7.1, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
     "kinds": 0, "after_models": 1.5, "terms": 7.2, "changes": 7.4, "minutes": 7.4,
-    "records": 7.4, "aftersign": 8, "calendar": 7.2, "sign": 7, "signatures": 8,
+    "records": 7.4, "aftersign": 8, "calendar": 7.2, "sign": 7, "send": 7, "signatures": 8,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 
