@@ -9,7 +9,6 @@ refused before anything is built, which also defuses "billion laughs" documents.
 from __future__ import annotations
 
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engage.errors import InputError, SpecError
+from engage.files import read_regular
 
 MAX_SPEC_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -145,25 +145,7 @@ def read_text(
     Only regular files are read (a FIFO or ``/dev/zero`` never ends), and never more than
     ``max_bytes``, even when the file grows while it is read.
     """
-    too_large = f"the {what} is {{size}} bytes; the limit is {max_bytes:,} bytes"
-    try:
-        status = file.stat()
-        if stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(status.st_mode):
-            raise error.at(file, f"the {what} is not a regular file")
-        if status.st_size > max_bytes:
-            raise error.at(file, too_large.format(size=f"{status.st_size:,}"))
-        with open(file, "rb") as stream:
-            raw = stream.read(max_bytes + 1)
-        if len(raw) > max_bytes:
-            raise error.at(file, too_large.format(size=f"more than {max_bytes:,}"))
-    except IsADirectoryError:
-        raise error.at(file, f"the {what} is a folder, not a file") from None
-    except FileNotFoundError:
-        raise error.at(file, f"no such {what} file") from None
-    except OSError as exc:
-        raise error.at(file, f"cannot read the {what}: {exc.strerror}") from None
+    raw = read_regular(file, what, max_bytes, error)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise error.at(
             file, "the file starts with a byte-order mark; save it as UTF-8 without BOM", 1, 1
