@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import stat
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ IDENTIFIER_PREFIX = "engage:"
 TRAILER_BYTES = 65_536
 MAX_PDF_BYTES = 50_000_000
 MANIFEST_NAME = "engage-manifest.json"
+CONTENT_RECORD_KEY = "/EngageContent"
 
 
 def spec_yaml(data: Any) -> str:
@@ -51,6 +54,21 @@ def embedded_files(
         for clause_id, text in sorted(clause_sources.items())
     ]
     return files
+
+
+def content_record(fingerprint: str, pages: Sequence[bytes]) -> str:
+    """What a PDF records of its pages: SHA-256 over the fingerprint and each page's content.
+
+    The fingerprint ties the record to the embedded manifest, so neither can be swapped for
+    another PDF's without ``engage verify`` seeing it. The record stands in the document
+    information (``/EngageContent``), outside what it covers; a PDF without it does not
+    verify.
+    """
+    digest = hashlib.sha256(f"engage pages\n{fingerprint}\n{len(pages)}\n".encode())
+    for page in pages:
+        digest.update(len(page).to_bytes(8, "big"))
+        digest.update(page)
+    return digest.hexdigest()
 
 
 def pdf_identifier(inputs_digest: str) -> bytes:

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from engage.errors import InputError, OutputPathError
+from engage.errors import EngageError, OutputPathError
 
 _CHUNK = 1 << 16
 
@@ -29,7 +29,7 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
-def open_regular(path: Path, what: str, error: type[InputError], *, follow: bool = True) -> int:
+def open_regular(path: Path, what: str, error: type[EngageError], *, follow: bool = True) -> int:
     """A read-only descriptor of ``path``, which must be a regular file.
 
     The path is looked at before it is opened (opening a device may do something) and the
@@ -58,7 +58,7 @@ def open_regular(path: Path, what: str, error: type[InputError], *, follow: bool
     return descriptor
 
 
-def _refuse_special(path: Path, mode: int, what: str, error: type[InputError]) -> None:
+def _refuse_special(path: Path, mode: int, what: str, error: type[EngageError]) -> None:
     if stat.S_ISDIR(mode):
         raise error.at(path, f"the {what} is a folder, not a file")
     if not stat.S_ISREG(mode):
@@ -66,7 +66,7 @@ def _refuse_special(path: Path, mode: int, what: str, error: type[InputError]) -
 
 
 def read_regular(
-    path: Path, what: str, limit: int, error: type[InputError], *, follow: bool = True
+    path: Path, what: str, limit: int, error: type[EngageError], *, follow: bool = True
 ) -> bytes:
     """The bytes of the regular file ``path``; more than ``limit`` bytes is refused.
 

@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from engage.embed import CONTENT_RECORD_KEY, content_record
 from engage.errors import RenderError
+from engage.files import read_regular
+
+MAX_RESOURCE_BYTES = 20_000_000
 
 
 @contextlib.contextmanager
@@ -73,12 +77,18 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-    """Serves files inside the allowed folders; refuses and remembers everything else."""
+    """Serves files inside the allowed folders; refuses and remembers everything else.
+
+    WeasyPrint leaves out a resource it cannot fetch and carries on, so a missing, unreadable
+    or special file is remembered too: the build then fails naming it (a PDF is never made
+    without a resource it asked for). Only regular files are read, each up to a bound.
+    """
 
     def __init__(self, allowed: list[Path]) -> None:
         super().__init__(allowed_protocols={"file"})
         self.allowed = [folder.resolve() for folder in allowed]
         self.refused: list[str] = []
+        self.unreadable: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
@@ -91,7 +101,12 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
             self.refused.append(url)
             raise ValueError(f"engage does not load {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
+        try:
+            data = read_regular(path, "resource", MAX_RESOURCE_BYTES, RenderError)
+        except RenderError as exc:
+            self.unreadable.append(f"{url}: {exc.problems[0].message}")
+            raise ValueError(f"engage cannot read {url}") from None
+        return URLFetcherResponse(url, data, headers={"Content-Type": content_type})
 
 
 def write_pdf(
@@ -127,7 +142,7 @@ def write_pdf(
             pdf = document.write_pdf(
                 pdf_identifier=identifier,
                 attachments=attachments,
-                finisher=lambda _document, pdf: _add_info(pdf, info or {}),
+                finisher=lambda _document, pdf: _finish(pdf, info or {}),
             )
     except Exception as exc:
         raise RenderError.at(source, f"WeasyPrint failed: {type(exc).__name__}: {exc}") from None
@@ -135,13 +150,30 @@ def write_pdf(
         raise RenderError.at(
             source, f"the document tried to load {fetcher.refused[0]}, which is not allowed"
         )
+    if fetcher.unreadable:
+        raise RenderError.at(source, f"the document needs {fetcher.unreadable[0]}")
     assert isinstance(pdf, bytes)
     return pdf
 
 
-def _add_info(pdf: Any, info: dict[str, str]) -> None:
+def _finish(pdf: Any, info: dict[str, str]) -> None:
+    """Add ``info`` to the document information and, for a PDF with a fingerprint, the
+    record of its page contents that ``engage verify`` checks."""
     for key, value in info.items():
         pdf.info[key] = pydyf.String(value)
+    if "EngageFingerprint" in info:
+        record = content_record(info["EngageFingerprint"], _page_contents(pdf))
+        pdf.info[CONTENT_RECORD_KEY.lstrip("/")] = pydyf.String(record)
+
+
+def _page_contents(pdf: Any) -> list[bytes]:
+    """Each page's content stream, uncompressed, as a PDF reader will decode it."""
+    contents = []
+    for number in pdf.pages["Kids"][::3]:
+        reference = pdf.objects[number]["Contents"]
+        stream = pdf.objects[int(reference.split()[0])]
+        contents.append(b"\n".join(pydyf._to_bytes(item) for item in stream.stream))
+    return contents
 
 
 @contextlib.contextmanager
