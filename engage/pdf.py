@@ -104,7 +104,7 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
         try:
             data = read_regular(path, "resource", MAX_RESOURCE_BYTES, RenderError)
         except RenderError as exc:
-            self.unreadable.append(f"{url}: {exc.problems[0].message}")
+            self.unreadable.append(f"{url}, which cannot be read: {exc.problems[0].message}")
             raise ValueError(f"engage cannot read {url}") from None
         return URLFetcherResponse(url, data, headers={"Content-Type": content_type})
 
@@ -138,7 +138,7 @@ def write_pdf(
             )
             for name, data, description in embedded or []
         ]
-        with _fixed_font_timestamps():
+        with _fixed_font_timestamps(), _failed_resources() as failed:
             pdf = document.write_pdf(
                 pdf_identifier=identifier,
                 attachments=attachments,
@@ -152,6 +152,8 @@ def write_pdf(
         )
     if fetcher.unreadable:
         raise RenderError.at(source, f"the document needs {fetcher.unreadable[0]}")
+    if failed:
+        raise RenderError.at(source, f"the document needs a resource that is broken: {failed[0]}")
     assert isinstance(pdf, bytes)
     return pdf
 
@@ -174,6 +176,43 @@ def _page_contents(pdf: Any) -> list[bytes]:
         stream = pdf.objects[int(reference.split()[0])]
         contents.append(b"\n".join(pydyf._to_bytes(item) for item in stream.stream))
     return contents
+
+
+# WeasyPrint's words for a resource it fetched but could not use (a broken image, font,
+# stylesheet or attachment); it logs them, some only at debug level, and leaves them out.
+_BROKEN = (
+    "Failed to load image at", "Failed to load stylesheet at", "Failed to load font at",
+    "Failed to handle woff font at", "Failed to render SVG image", "Failed to load inline SVG",
+    "Failed to load attachment",
+)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.failed: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(_BROKEN):
+            self.failed.append(" ".join(record.getMessage().split())[:300].rstrip(": "))
+
+
+@contextlib.contextmanager
+def _failed_resources() -> Iterator[list[str]]:
+    """Collect WeasyPrint's reports of broken resources; keep its log off stderr meanwhile
+    (engage reports in one line)."""
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield collect.failed
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @contextlib.contextmanager
