@@ -18,7 +18,7 @@ from engage._resources import data_dir
 from engage.embed import read_identifier
 from engage.errors import EngageError
 from engage.load import read_text
-from engage.workspace import find_workspace, library_roots
+from engage.workspace import find_workspace, inside, library_roots
 
 
 def inputs_digest(spec_file: Path) -> str:
@@ -30,7 +30,7 @@ def inputs_digest(spec_file: Path) -> str:
         files.append(("profile", workspace.profile))
         if workspace.stylesheet is not None:
             files.append(("stylesheet", workspace.stylesheet))
-        folders.append(("assets", workspace.root / "assets"))
+        folders.append(("assets", inside(workspace.root / "assets", workspace.root)))
     roots = library_roots(spec_file, workspace.clauses if workspace else None)
     folders += [(f"clauses{index}", root) for index, root in enumerate(roots)]
     for label, folder in folders:

@@ -236,16 +236,23 @@ class _PdfSource:
 
 @contextlib.contextmanager
 def _quiet_pdf_library() -> Iterator[None]:
-    """Keep pypdf's warnings about a damaged file off stderr: engage reports in one line."""
+    """Keep pypdf's warnings about a damaged file off stderr: engage reports in one line.
+
+    pypdf logs to child loggers (``pypdf._reader``...): one handler on ``pypdf`` that keeps
+    everything, and no propagation, keeps them from Python's last-resort stderr handler.
+    """
     logger = logging.getLogger("pypdf")
-    disabled = logger.disabled
-    logger.disabled = True
+    swallow = logging.NullHandler()
+    propagate = logger.propagate
+    logger.addHandler(swallow)
+    logger.propagate = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        logger.disabled = disabled
+        logger.removeHandler(swallow)
+        logger.propagate = propagate
 
 
 @dataclass(frozen=True)
