@@ -72,9 +72,12 @@ def _make_folders(root: Path, folder: Path, made: list[Path]) -> None:
             made.append(path)
             continue
         if stat.S_ISLNK(mode) and path != root:
-            raise WorkspaceError.at(path, "is a symbolic link; engage init does not follow it")
-        if not stat.S_ISDIR(os.stat(path).st_mode):
-            raise WorkspaceError.at(path, f"is {kind_of(mode)}, not a folder")
+            raise WorkspaceError.at(
+                path, "is a symbolic link; engage init does not follow it; nothing was written"
+            )
+        if not stat.S_ISDIR(mode):
+            kind = "a file" if stat.S_ISREG(mode) else kind_of(mode)
+            raise WorkspaceError.at(path, f"is {kind}, not a folder; nothing was written")
 
 
 def _write_new(target: Path, data: bytes, made: list[Path]) -> None:
