@@ -16,7 +16,8 @@ from pathlib import Path
 from engage import __version__
 from engage._resources import data_dir
 from engage.embed import read_identifier
-from engage.errors import EngageError
+from engage.errors import EngageError, InputError
+from engage.files import open_regular
 from engage.load import read_text
 from engage.workspace import find_workspace, inside, library_roots
 
@@ -47,7 +48,7 @@ def inputs_digest(spec_file: Path) -> str:
             # As the build will read them: bounded, regular files only, refused with a SpecError.
             digest.update(hashlib.sha256(read_text(path).encode("utf-8")).digest())
         else:
-            with open(path, "rb") as stream:
+            with open(open_regular(path, "file", InputError), "rb") as stream:
                 digest.update(hashlib.file_digest(stream, "sha256").digest())
     return digest.hexdigest()
 

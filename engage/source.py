@@ -43,6 +43,7 @@ MAX_MANIFEST_BYTES = 100_000
 MAX_ATTACHMENTS = 1_000
 MAX_NAME_TREE_DEPTH = 16
 MAX_PAGES = 5_000
+MAX_OBJECTS = 200_000
 MAX_PAGE_CONTENT_BYTES = 50_000_000
 MAX_JSON_DEPTH = 8
 _DIGEST_CHARS = set("0123456789abcdef")
@@ -67,6 +68,8 @@ def read_source(pdf: Path, *, pages: bool = False) -> Source:
     data = read_regular(pdf, "PDF", MAX_PDF_BYTES, SourceError)
     if not data.startswith(b"%PDF-"):
         raise SourceError.at(pdf, "not a PDF file (it does not start with %PDF-)")
+    if data.count(b" obj") > MAX_OBJECTS:  # a cheap bound on what pypdf will index
+        raise SourceError.at(pdf, f"the PDF has more than {MAX_OBJECTS:,} objects")
     with _quiet_pdf_library():
         try:
             return _PdfSource(pdf, data).read(pages=pages)

@@ -112,6 +112,12 @@ def test_too_many_attachments(tmp_path: Path) -> None:
                 "the PDF has more than 1,000 attachments")
 
 
+def test_too_many_objects(tmp_path: Path) -> None:
+    extra = {number: b"null" for number in range(9, 200_010)}
+    refused_pdf(tmp_path / "objects.pdf", source_pdf(extra=extra),
+                "the PDF has more than 200,000 objects")
+
+
 def test_a_bomb_in_a_page_stays_bounded(tmp_path: Path) -> None:
     page = stream(deflate_zeros(200)).replace(b"/Type /EmbeddedFile ", b"")
     pdf = source_pdf(extra={
