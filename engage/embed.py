@@ -24,6 +24,7 @@ SPEC_NAME = "engage-spec.yaml"
 IDENTIFIER_PREFIX = "engage:"
 TRAILER_BYTES = 65_536
 MAX_PDF_BYTES = 50_000_000
+MAX_OBJECTS = 200_000
 MANIFEST_NAME = "engage-manifest.json"
 CONTENT_RECORD_KEY = "/EngageContent"
 
@@ -131,7 +132,8 @@ def _identifier_of(descriptor: int, size: int) -> str | None:
     count, width_offset, width_generation, size_key = (int(keys[index]) for index in range(1, 5))
     length = int(keys[6])
     after_stream = head.end() + length
-    if count != size_key or trailer[after_stream:] != b"\nendstream\nendobj\n" + tail[end.start():]:
+    closing = b"\nendstream\nendobj\n" + tail[end.start():]
+    if count != size_key or count > MAX_OBJECTS or trailer[after_stream:] != closing:
         return None
     entry = 1 + width_offset + width_generation
     table = zlib.decompressobj().decompress(trailer[head.end():after_stream], count * entry + 1)

@@ -30,6 +30,7 @@ from engage.build import prepare
 from engage.embed import (
     CONTENT_RECORD_KEY,
     MANIFEST_NAME,
+    MAX_OBJECTS,
     MAX_PDF_BYTES,
     SPEC_NAME,
     content_record,
@@ -43,7 +44,6 @@ MAX_MANIFEST_BYTES = 100_000
 MAX_ATTACHMENTS = 1_000
 MAX_NAME_TREE_DEPTH = 16
 MAX_PAGES = 5_000
-MAX_OBJECTS = 200_000
 MAX_PAGE_CONTENT_BYTES = 50_000_000
 MAX_JSON_DEPTH = 8
 _DIGEST_CHARS = set("0123456789abcdef")
