@@ -23,6 +23,8 @@ from engage.files import read_regular
 
 MAX_SPEC_BYTES = 1_000_000
 MAX_DEPTH = 40
+# Far more values than any spec holds; a 1 MB list of 250,000 items took 25 s to validate.
+MAX_VALUES = 20_000
 
 # Characters no input file or value may hold: control characters (but tab and line breaks),
 # the bidirectional embeddings, overrides and isolates that make text display in another order
@@ -218,13 +220,15 @@ def load_yaml(file: Path, text: str | None = None, error: type[InputError] = Spe
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """A composer that refuses anchors, aliases, explicit tags and deep nesting."""
+    """A composer that refuses anchors, aliases, explicit tags, deep nesting and too many
+    values."""
 
     def __init__(self, text: str, file: Path, error: type[InputError]) -> None:
         super().__init__(text)
         self._file = file
         self._error = error
         self._depth = 0
+        self._values = 0
 
     def _refuse(self, message: str, mark: Any) -> None:
         raise self._error.at(self._file, message, mark.line + 1, mark.column + 1)
@@ -245,7 +249,11 @@ class _StrictLoader(yaml.SafeLoader):
             if event.tag is not None and event.tag != "!":
                 self._refuse(f"tags ({event.tag}) are not allowed", event.start_mark)
         self._depth += 1
+        self._values += 1
         try:
+            if self._values > MAX_VALUES:
+                self._refuse(f"more than {MAX_VALUES:,} values; no spec is that large",
+                             event.start_mark)
             if self._depth > MAX_DEPTH:
                 self._refuse(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
             return super().compose_node(parent, index)

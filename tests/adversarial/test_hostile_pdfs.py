@@ -99,6 +99,23 @@ def test_a_compressed_20_mb_spec_is_refused_at_the_spec_limit(tmp_path: Path) ->
         )
 
 
+def test_a_huge_yaml_list_under_the_byte_limit_is_refused_by_its_count(tmp_path: Path) -> None:
+    """250,000 items in 1 MB took 25 s and 270 MB to refuse; the count stops it at once."""
+    spec = b"engage: 1\nitems:\n" + b"- a\n" * 249_000
+    pdf = tmp_path / "list.pdf"
+    pdf.write_bytes(source_pdf(spec))
+    result = run_cli("verify", pdf)
+    assert (result.code, result.stdout, result.stderr) == (
+        2, "", f"{pdf}:engage-spec.yaml:19998:3: more than 20,000 values; no spec is that large\n"
+    )
+    as_file = tmp_path / "list.yaml"
+    as_file.write_bytes(spec)
+    result = run_cli("check", as_file)
+    assert (result.code, result.stderr) == (
+        2, f"{as_file}:19998:3: more than 20,000 values; no spec is that large\n"
+    )
+
+
 def test_a_manifest_bomb_is_refused(tmp_path: Path) -> None:
     bomb = stream(deflate_zeros(300))
     pdf = source_pdf(extra={8: bomb})
