@@ -68,6 +68,8 @@ def read_source(pdf: Path, *, pages: bool = False) -> Source:
     data = read_regular(pdf, "PDF", MAX_PDF_BYTES, SourceError)
     if not data.startswith(b"%PDF-"):
         raise SourceError.at(pdf, "not a PDF file (it does not start with %PDF-)")
+    if b"%%EOF" not in data[-1024:]:
+        raise SourceError.at(pdf, "the PDF is incomplete: it does not end with %%EOF")
     if data.count(b" obj") > MAX_OBJECTS:  # a cheap bound on what pypdf will index
         raise SourceError.at(pdf, f"the PDF has more than {MAX_OBJECTS:,} objects")
     with _quiet_pdf_library():
