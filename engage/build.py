@@ -27,7 +27,14 @@ from engage.reference import reference
 from engage.render import load_labels, render_html, with_tables
 from engage.renderer import Renderer
 from engage.validate import currency_digits, validate
-from engage.workspace import Workspace, find_workspace, git_state, library_roots, load_spec
+from engage.workspace import (
+    Workspace,
+    find_workspace,
+    git_state,
+    inside,
+    library_roots,
+    load_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
     )
     allowed = [templates, *roots]
     if stylesheet is not None and workspace is not None:
-        allowed += [stylesheet, workspace.root / "assets"]
+        home = workspace.root
+        allowed += [inside(stylesheet, home), inside(home / "assets", home)]
     return Plan(
         spec_file,
         document,

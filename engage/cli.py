@@ -299,7 +299,7 @@ def clauses_show(
     """Print a clause file as it applies here (or copy it with -o)."""
     from engage.clauses import clause_here, is_builtin
     from engage.outdated import extension, with_based_on
-    from engage.output import write_atomic
+    from engage.output import check_output_path, write_atomic
 
     def run() -> None:
         clause = clause_here(Path.cwd(), lang, clause_id)
@@ -310,9 +310,10 @@ def clauses_show(
             text = with_based_on(clause)
         if output is None:
             typer.echo(text, nl=False)
-        elif output.exists():
+        elif os.path.lexists(output):
             _fail(f"{output} exists; nothing was written")
         else:
+            check_output_path(output, [])
             write_atomic(output, text.encode("utf-8"))
             typer.echo(f"wrote {output}")
 
@@ -363,9 +364,12 @@ def verify(
     def run() -> None:
         verdict = verify_pdf(pdf)
         if verdict.identical:
-            typer.echo(f"{pdf}: identical (fingerprint {verdict.fingerprint})")
+            typer.echo(
+                f"{pdf}: identical: its pages are those engage wrote, and today's clauses and "
+                f"templates build the same (fingerprint {verdict.fingerprint})"
+            )
         else:
-            typer.echo(f"{pdf}: differs from what it would be built from today:")
+            typer.echo(f"{pdf}: differs from what engage wrote or would build today:")
             for change in verdict.changes:
                 typer.echo(f"  {change}")
             outcome["code"] = 1

@@ -17,9 +17,10 @@ from pathlib import Path
 from engage import __version__
 from engage._resources import data_dir
 from engage.embed import read_identifier
-from engage.errors import EngageError
+from engage.errors import EngageError, InputError
+from engage.files import open_regular
 from engage.load import read_text
-from engage.workspace import find_workspace, git_state, library_roots
+from engage.workspace import find_workspace, git_state, inside, library_roots
 
 
 def inputs_digest(spec_file: Path) -> str:
@@ -31,7 +32,7 @@ def inputs_digest(spec_file: Path) -> str:
         files.append(("profile", workspace.profile))
         if workspace.stylesheet is not None:
             files.append(("stylesheet", workspace.stylesheet))
-        folders.append(("assets", workspace.root / "assets"))
+        folders.append(("assets", inside(workspace.root / "assets", workspace.root)))
     roots = library_roots(spec_file, workspace.clauses if workspace else None)
     folders += [(f"clauses{index}", root) for index, root in enumerate(roots)]
     for label, folder in folders:
@@ -48,7 +49,7 @@ def inputs_digest(spec_file: Path) -> str:
             # As the build will read them: bounded, regular files only, refused with a SpecError.
             digest.update(hashlib.sha256(read_text(path).encode("utf-8")).digest())
         else:
-            with open(path, "rb") as stream:
+            with open(open_regular(path, "file", InputError), "rb") as stream:
                 digest.update(hashlib.file_digest(stream, "sha256").digest())
     # The git state goes into the PDF's metadata: a commit of the inputs makes it out of date.
     state = git_state(spec_file)

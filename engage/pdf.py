@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from engage.embed import CONTENT_RECORD_KEY, content_record
 from engage.errors import RenderError
+from engage.files import read_regular
 from engage.sigfields import add_signature_fields
 
+MAX_RESOURCE_BYTES = 20_000_000
 ARCHIVAL_VARIANT = "pdf/a-3b"
 """Every PDF is PDF/A-3b (archivable, with its source attached) and tagged (accessible)."""
 
@@ -77,12 +80,18 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-    """Serves files inside the allowed folders; refuses and remembers everything else."""
+    """Serves files inside the allowed folders; refuses and remembers everything else.
+
+    WeasyPrint leaves out a resource it cannot fetch and carries on, so a missing, unreadable
+    or special file is remembered too: the build then fails naming it (a PDF is never made
+    without a resource it asked for). Only regular files are read, each up to a bound.
+    """
 
     def __init__(self, allowed: list[Path]) -> None:
         super().__init__(allowed_protocols={"file"})
         self.allowed = [folder.resolve() for folder in allowed]
         self.refused: list[str] = []
+        self.unreadable: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
@@ -95,7 +104,12 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
             self.refused.append(url)
             raise ValueError(f"engage does not load {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
+        try:
+            data = read_regular(path, "resource", MAX_RESOURCE_BYTES, RenderError)
+        except RenderError as exc:
+            self.unreadable.append(f"{url}, which cannot be read: {exc.problems[0].message}")
+            raise ValueError(f"engage cannot read {url}") from None
+        return URLFetcherResponse(url, data, headers={"Content-Type": content_type})
 
 
 def write_pdf(
@@ -128,7 +142,7 @@ def write_pdf(
             )
             for name, data, description in embedded or []
         ]
-        with _fixed_font_timestamps():
+        with _fixed_font_timestamps(), _failed_resources() as failed:
             pdf = document.write_pdf(
                 pdf_identifier=identifier,
                 attachments=attachments,
@@ -142,19 +156,76 @@ def write_pdf(
         raise RenderError.at(
             source, f"the document tried to load {fetcher.refused[0]}, which is not allowed"
         )
+    if fetcher.unreadable:
+        raise RenderError.at(source, f"the document needs {fetcher.unreadable[0]}")
+    if failed:
+        raise RenderError.at(source, f"the document needs a resource that is broken: {failed[0]}")
     assert isinstance(pdf, bytes)
     return pdf
 
 
 def _finish(document: Any, pdf: Any, info: dict[str, str]) -> None:
+    """Add ``info`` to the document information and, for a PDF with a fingerprint, the
+    record of its page contents that ``engage verify`` checks; make each signature box a
+    signature field."""
     for key, value in info.items():
         pdf.info[key] = pydyf.String(value)
+    if "EngageFingerprint" in info:
+        record = content_record(info["EngageFingerprint"], _page_contents(pdf))
+        pdf.info[CONTENT_RECORD_KEY.lstrip("/")] = pydyf.String(record)
     add_signature_fields(document, pdf)
 
 
 def _relationship(name: str) -> str:
     """PDF/A-3 associated-file relationship: the spec and clause texts are the source."""
     return "Supplement" if name.endswith(".json") else "Source"
+
+
+def _page_contents(pdf: Any) -> list[bytes]:
+    """Each page's content stream, uncompressed, as a PDF reader will decode it."""
+    contents = []
+    for number in pdf.pages["Kids"][::3]:
+        reference = pdf.objects[number]["Contents"]
+        stream = pdf.objects[int(reference.split()[0])]
+        contents.append(b"\n".join(pydyf._to_bytes(item) for item in stream.stream))
+    return contents
+
+
+# WeasyPrint's words for a resource it fetched but could not use (a broken image, font,
+# stylesheet or attachment); it logs them, some only at debug level, and leaves them out.
+_BROKEN = (
+    "Failed to load image at", "Failed to load stylesheet at", "Failed to load font at",
+    "Failed to handle woff font at", "Failed to render SVG image", "Failed to load inline SVG",
+    "Failed to load attachment",
+)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.failed: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(_BROKEN):
+            self.failed.append(" ".join(record.getMessage().split())[:300].rstrip(": "))
+
+
+@contextlib.contextmanager
+def _failed_resources() -> Iterator[list[str]]:
+    """Collect WeasyPrint's reports of broken resources; keep its log off stderr meanwhile
+    (engage reports in one line)."""
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield collect.failed
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @contextlib.contextmanager

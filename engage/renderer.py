@@ -45,7 +45,11 @@ class Renderer:
         traceback: TracebackType | None,
     ) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=kind is None, cancel_futures=True)
+            # Wait for the idle renderer after a failed build too: exiting while the pool's
+            # manager thread closes its pipe races in CPython 3.11 and prints a "Bad file
+            # descriptor" traceback after engage's one-line error. Only Ctrl-C does not wait.
+            interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
+            self._pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 def _import_renderer() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engage._resources import data_dir
+from engage.errors import InputError
 from engage.gitread import (
     MAX_HISTORY,
     MAX_OBJECT,
@@ -76,8 +77,19 @@ def library_roots(spec_file: Path | None, workspace_clauses: Path | None = None)
         candidates.append(spec_file.resolve().parent / "clauses")
     for folder in candidates:
         if folder is not None and folder.is_dir() and folder.resolve() not in roots:
-            roots.append(folder.resolve())
+            roots.append(inside(folder, folder.parent))
     return roots
+
+
+def inside(path: Path, home: Path) -> Path:
+    """``path`` resolved, refused if a link takes it out of ``home`` (the folder holding it):
+    what the renderer and preview may read must not be widened by a link."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(home.resolve()):
+        raise InputError.at(
+            path, f"links to {resolved}, outside {home}; engage does not follow it there"
+        )
+    return resolved
 
 
 @dataclass(frozen=True)

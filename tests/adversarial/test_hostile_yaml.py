@@ -183,9 +183,9 @@ def test_a_spec_that_never_ends_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
     output = tmp_path / "out.pdf"
-    for spec in (Path("/dev/zero"), fifo):
-        assert refused(spec, output=output) == "the spec is not a regular file"
-        assert refused_check(spec) == "the spec is not a regular file"
+    for spec, kind in ((Path("/dev/zero"), "a character device"), (fifo, "a FIFO (named pipe)")):
+        assert refused(spec, output=output) == f"the spec is {kind}, not a regular file"
+        assert refused_check(spec) == f"the spec is {kind}, not a regular file"
 
 
 @pytest.mark.parametrize(
