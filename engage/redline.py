@@ -220,22 +220,14 @@ def prepare_sent(pdf: Path) -> Prepared:
     the PDF was sent shows in the redline. Only attachment names that are clause ids are
     used: a PDF cannot make engage write anywhere but the temporary library.
     """
-    import pypdf
     import yaml as pyyaml
-    from pypdf.errors import PyPdfError
 
-    source = read_source(pdf)
+    source = read_source(pdf, clauses=True)
+    clauses = source.clauses or {}
     try:
-        attachments = pypdf.PdfReader(pdf).attachments
-        clauses = {
-            found[1]: attachments[name][0]
-            for name in attachments
-            if (found := _EMBEDDED_CLAUSE.fullmatch(name)) is not None
-        }
         language = pyyaml.safe_load(source.spec).get("language")
-    except (OSError, PyPdfError, ValueError, KeyError, AttributeError,
-            pyyaml.YAMLError) as exc:
-        raise SourceError.at(pdf, f"cannot read the PDF: {exc}") from None
+    except (ValueError, AttributeError, pyyaml.YAMLError) as exc:
+        raise SourceError.at(pdf, f"cannot read the embedded spec: {exc}") from None
     if not isinstance(language, str) or not _EMBEDDED_CLAUSE.fullmatch(f"clause-{language}.md"):
         raise SourceError.at(pdf, "the embedded spec names no language")
     with tempfile.TemporaryDirectory(prefix="engage-sent-") as temporary:

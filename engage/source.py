@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import logging
+import re
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ from engage.fingerprint import Fingerprint
 from engage.load import MAX_SPEC_BYTES, hidden_character, hidden_message, line_col, load_yaml
 
 MAX_MANIFEST_BYTES = 100_000
+MAX_CLAUSE_BYTES = 200_000
+MAX_CLAUSES_BYTES = 5_000_000
+_CLAUSE_FILE = re.compile(r"clause-([a-z0-9][a-z0-9-]*)\.md")
 MAX_ATTACHMENTS = 1_000
 MAX_NAME_TREE_DEPTH = 16
 MAX_PAGES = 5_000
@@ -57,14 +61,17 @@ class Source:
     """The record of the page contents engage wrote (None in PDFs made before it existed)."""
     page_contents: tuple[bytes, ...] = ()
     """The decoded content stream(s) of each page, as the PDF holds them now."""
+    clauses: dict[str, bytes] | None = None
+    """Clause id -> the clause text embedded in the PDF (read only when asked for)."""
 
     @property
     def fingerprint(self) -> Fingerprint:
         return Fingerprint(dict(self.manifest["parts"]))
 
 
-def read_source(pdf: Path, *, pages: bool = False) -> Source:
-    """The spec and manifest embedded in a PDF built by engage (and its pages' contents)."""
+def read_source(pdf: Path, *, pages: bool = False, clauses: bool = False) -> Source:
+    """The spec and manifest embedded in a PDF built by engage (and its pages' contents,
+    and the clause texts it embeds)."""
     data = read_regular(pdf, "PDF", MAX_PDF_BYTES, SourceError)
     if not data.startswith(b"%PDF-"):
         raise SourceError.at(pdf, "not a PDF file (it does not start with %PDF-)")
@@ -74,7 +81,7 @@ def read_source(pdf: Path, *, pages: bool = False) -> Source:
         raise SourceError.at(pdf, f"the PDF has more than {MAX_OBJECTS:,} objects")
     with _quiet_pdf_library():
         try:
-            return _PdfSource(pdf, data).read(pages=pages)
+            return _PdfSource(pdf, data).read(pages=pages, clauses=clauses)
         except EngageError:
             raise
         except RecursionError:
@@ -96,7 +103,7 @@ class _PdfSource:
     def fail(self, message: str) -> SourceError:
         return SourceError(Problem(self.pdf, message))
 
-    def read(self, *, pages: bool) -> Source:
+    def read(self, *, pages: bool, clauses: bool = False) -> Source:
         if self.reader.is_encrypted:
             raise self.fail("the PDF is encrypted; engage does not write encrypted PDFs")
         files = self.attachments()
@@ -122,7 +129,20 @@ class _PdfSource:
             ))
         record = self.content_record() if pages else None
         contents = self.page_contents() if pages else ()
-        return Source(text, manifest, record, contents)
+        return Source(text, manifest, record, contents, self.clauses(files) if clauses else None)
+
+    def clauses(self, files: dict[str, Any]) -> dict[str, bytes]:
+        """Each embedded clause text, each and all of them bounded before decompression."""
+        found: dict[str, bytes] = {}
+        left = MAX_CLAUSES_BYTES
+        for name, filespec in sorted(files.items()):
+            matched = _CLAUSE_FILE.fullmatch(name)
+            if matched is None:
+                continue
+            text = self.decoded(filespec, min(MAX_CLAUSE_BYTES, left), f"the embedded {name}")
+            left -= len(text)
+            found[matched[1]] = text
+        return found
 
     def attachments(self) -> dict[str, Any]:
         """Name -> file specification of every embedded file, from the name tree."""
