@@ -18,6 +18,7 @@ LAYERS = {
     "render": 5, "pdf": 5,
     "build": 6,
     "source": 7, "redline": 7, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
+    "workers": 0.5,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 
