@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=5)
+    connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
     try:
         connection.request("GET", path, headers={"Host": host or f"{HOST}:{port}"})
         response = connection.getresponse()
