@@ -93,6 +93,40 @@ def test_the_renderer_dies_with_its_build(tmp_path: Path, signum: int) -> None:
     assert not (tmp_path / "a.pdf").exists()
 
 
+# Each batch worker stops for good in its first spec; the test then kills the batch.
+HANG_IN_EVERY_WORKER = """\
+import os, time, engage.batch
+def hang(*args, **kwargs):
+    open(os.path.join(os.environ["ENGAGE_TEST_MARK"], str(os.getpid())), "w").close()
+    time.sleep(3600)
+engage.batch.build = hang
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM],
+                         ids=lambda signum: signal.Signals(signum).name)
+def test_batch_workers_die_with_their_build(tmp_path: Path, signum: int) -> None:
+    write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC, "b.yaml": MINIMAL_SPEC, "marks/.keep": ""})
+    runner = HANG_IN_EVERY_WORKER + "import sys\nfrom engage.cli import main\nmain()"
+    build = subprocess.Popen(
+        [sys.executable, "-c", runner, "build", str(tmp_path / "a.yaml"),
+         str(tmp_path / "b.yaml"), "--jobs", "2"],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ENGAGE_TEST_MARK": str(tmp_path / "marks")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(list((tmp_path / "marks").glob("[0-9]*"))) == 2, "both workers")
+        workers = sorted(int(mark.name) for mark in (tmp_path / "marks").glob("[0-9]*"))
+        assert sorted(children(build.pid)) == workers
+        build.send_signal(signum)
+        build.wait(BOUND)
+        wait_for(lambda: not any(map(alive, workers)), "the orphaned workers to end")
+    finally:
+        build.kill()
+        build.wait()
+
+
 def _kill_self(signum: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     faulthandler.disable()
@@ -234,3 +268,25 @@ def test_a_command_line_refusal_inside_an_action_is_not_an_internal_error(
     result = run_cli("clauses", "show", "fees", "-o", existing)
     assert (result.code, result.stderr) == (2, f"engage: {existing} exists; nothing was written\n")
     assert existing.read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_preview_builder_dies_with_the_preview(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC})
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        preview = subprocess.Popen(
+            [sys.executable, "-m", "engage", "preview", str(tmp_path / "a.yaml"), "--port", "0"],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+    try:
+        wait_for(lambda: "previewing" in errors.read_text(), "the preview to start")
+        builders = children(preview.pid)
+        assert len(builders) == 1 and alive(builders[0]), builders
+        preview.kill()
+        preview.wait(BOUND)
+        wait_for(lambda: not alive(builders[0]), "the orphaned builder to end")
+    finally:
+        preview.kill()
+        preview.wait()
+    assert errors.read_text().startswith(f"{tmp_path / 'a.yaml'}: built\n")
