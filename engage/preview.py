@@ -185,7 +185,7 @@ class Preview:
                     if changes or self._stamps(list(self._built_from)) != self._built_from:
                         self.rebuild()
             except Exception as exc:  # a folder went away: look again in a moment
-                self.log(f"engage: watching again after: {exc}")
+                self.log(f"{Failure.of(exc, self.spec_file).message} (watching again)")
                 self._stop.wait(1)
 
     @staticmethod
