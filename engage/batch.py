@@ -80,7 +80,7 @@ def build_many(
 
     def hand_out(worker: Worker) -> None:
         spec = waiting.popleft()
-        worker.submit(build_one, spec, None, html, force)
+        worker.submit(spec, build_one, spec, None, html, force)
         held[worker.results] = (worker, spec)
 
     workers = [Worker("batch worker", _warm) for _ in range(min(jobs, len(specs)))]

@@ -152,7 +152,7 @@ class Preview:
             return Failure.of(InputError.at(self.spec_file, "the preview has stopped"))
         if self._builder is None:
             self._builder = Worker("preview builder")
-        self._builder.submit(_build_page, self.spec_file)
+        self._builder.submit(self.spec_file, _build_page, self.spec_file)
         built = self._builder.outcome(self.spec_file)
         if isinstance(built, Failure) and isinstance(built.error, WorkerDied):
             self._builder.close(kill=True)

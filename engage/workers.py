@@ -75,9 +75,9 @@ class Worker:
         """Readable when the task's outcome is in, or when the worker died."""
         return self._results
 
-    def submit(self, function: Callable[..., Any], *args: Any) -> None:
-        """Hand the worker a task; ``outcome`` waits for it."""
-        self._tasks.send((function, args))
+    def submit(self, about: Path | str, function: Callable[..., Any], *args: Any) -> None:
+        """Hand the worker a task about the file ``about``; ``outcome`` waits for it."""
+        self._tasks.send((function, args, about))
         self.busy = True
 
     def outcome(self, about: Path | str) -> Any:
@@ -94,7 +94,7 @@ class Worker:
 
     def call(self, about: Path | str, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` in the worker; a failure in it is raised here as an error."""
-        self.submit(function, *args)
+        self.submit(about, function, *args)
         answer = self.outcome(about)
         if isinstance(answer, Failure):
             raise answer.error
@@ -139,23 +139,18 @@ def _serve(
             if os.getppid() != parent:
                 os._exit(1)
         try:
-            function, args = tasks.recv()
+            function, args, about = tasks.recv()
         except (EOFError, OSError):  # the parent closed the pipe, or died
             return
         answer = started if isinstance(started, Failure) else run(
-            functools.partial(function, *args), about=_about(args)
+            functools.partial(function, *args), about
         )
         try:
             results.send(answer)
         except (OSError, ValueError):
             return
         except Exception as exc:  # a value that cannot be pickled: say so, one line
-            results.send(Failure.of(exc, _about(args)))
-
-
-def _about(args: tuple[Any, ...]) -> Path | str:
-    """What a task is about, for its error message: its first path argument, if any."""
-    return next((arg for arg in args if isinstance(arg, Path)), "engage")
+            results.send(Failure.of(exc, about))
 
 
 def _die_with(parent: int) -> None:

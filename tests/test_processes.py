@@ -153,7 +153,7 @@ def test_a_dead_worker_is_one_error_and_never_a_hang(
 ) -> None:
     worker = Worker("renderer")
     try:
-        worker.submit(death, how)
+        worker.submit("a.yaml", death, how)
         answer = worker.outcome(Path("a.yaml"))
     finally:
         worker.close(kill=True)
