@@ -107,11 +107,14 @@ class Preview:
         self._rewatch = threading.Event()
         self._built_from: dict[Path, tuple[int, int] | None] = {}
         self._builder: Worker | None = Worker("preview builder")
+        self._builder_lock = threading.Lock()
 
     def rebuild(self) -> None:
         """Build the spec again; the page becomes the document, or the errors."""
         self._built_from = self._stamps(self.sources)
         built = self._build()
+        if self._stop.is_set():
+            return  # stopped while building: nothing to show or say
         if isinstance(built, Failure):  # a half-written spec must never stop the server
             page, outcome = _error_page(built.report()), built.report()
         else:
@@ -147,24 +150,34 @@ class Preview:
 
     def _build(self) -> tuple[str, list[Path], list[Path]] | Failure:
         """The page, the files the renderer may read, and the spec's sources: built in the
-        builder process (a new one if the last died), or here if the preview has stopped."""
-        if self._stop.is_set():
-            return Failure.of(InputError.at(self.spec_file, "the preview has stopped"))
-        if self._builder is None:
-            self._builder = Worker("preview builder")
-        self._builder.submit(self.spec_file, _build_page, self.spec_file)
-        built = self._builder.outcome(self.spec_file)
-        if isinstance(built, Failure) and isinstance(built.error, WorkerDied):
-            self._builder.close(kill=True)
-            self._builder = None
+        builder process (a new one if the last died)."""
+        with self._builder_lock:
+            if self._stop.is_set():
+                return Failure.of(InputError.at(self.spec_file, "the preview has stopped"))
+            if self._builder is None:
+                self._builder = Worker("preview builder")
+            builder = self._builder
+            builder.submit(self.spec_file, _build_page, self.spec_file)
+        built = builder.outcome(self.spec_file)
+        with self._builder_lock:
+            died = isinstance(built, Failure) and isinstance(built.error, WorkerDied)
+            if died and self._builder is builder:
+                self._builder = None
+            orphaned = self._builder is not builder  # it died, or ``stop`` let it go
+        if orphaned:
+            builder.close(kill=True)
         return built  # type: ignore[no-any-return]
 
     def stop(self) -> None:
         self._stop.set()
         self._rewatch.set()
-        if self._builder is not None:
-            self._builder.close(kill=True)
-            self._builder = None
+        with self._builder_lock:
+            builder, self._builder = self._builder, None
+            if builder is not None and builder.busy:
+                builder.process.kill()  # the build under way ends, and closes it
+                builder = None
+        if builder is not None:
+            builder.close(kill=True)
 
     def watch(self) -> None:
         """Rebuild on every change to the spec, a clause or a template, until ``stop``."""

@@ -36,13 +36,15 @@ class Renderer:
         """The renderer process's id (None: rendering happens in this process)."""
         return None if self._worker is None else self._worker.process.pid
 
-    def write_pdf(self, *args: Any, **kwargs: Any) -> bytes:
-        """``engage.pdf.write_pdf`` in the renderer process."""
+    def write_pdf(
+        self, html: str, base: Path, allowed: list[Path], source: Path, **kwargs: Any
+    ) -> bytes:
+        """``engage.pdf.write_pdf`` in the renderer process (its failure names ``source``)."""
+        args = (html, base, allowed, source)
         if self._worker is None:
             from engage.pdf import write_pdf
 
             return write_pdf(*args, **kwargs)
-        source = next((arg for arg in args if isinstance(arg, Path)), "engage")
         pdf = self._worker.call(source, _write_pdf, args, kwargs)
         assert isinstance(pdf, bytes)
         return pdf

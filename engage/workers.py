@@ -77,8 +77,10 @@ class Worker:
 
     def submit(self, about: Path | str, function: Callable[..., Any], *args: Any) -> None:
         """Hand the worker a task about the file ``about``; ``outcome`` waits for it."""
-        self._tasks.send((function, args, about))
         self.busy = True
+        # A dead worker cannot take it: ``outcome`` then reads the end of its results.
+        with contextlib.suppress(OSError):
+            self._tasks.send((function, args, about))
 
     def outcome(self, about: Path | str) -> Any:
         """The task's value, or its ``Failure``: the error it raised, or the worker's death."""

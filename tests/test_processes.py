@@ -290,3 +290,43 @@ def test_the_preview_builder_dies_with_the_preview(tmp_path: Path) -> None:
         preview.kill()
         preview.wait()
     assert errors.read_text().startswith(f"{tmp_path / 'a.yaml'}: built\n")
+
+
+def test_a_renderer_killed_mid_build_is_one_line_and_nothing_is_written(tmp_path: Path) -> None:
+    spec = write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC}) / "a.yaml"
+    killed_in_render = (
+        "import os, signal, engage.renderer\n"
+        "def killed(args, kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "engage.renderer._write_pdf = killed\n"  # the forked renderer inherits it
+        "import sys\nfrom engage.cli import main\nmain()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", killed_in_render, "build", str(spec)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=BOUND * 2, check=False,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"{spec}: the renderer process was killed by SIGKILL\n"
+    assert list(tmp_path.iterdir()) == [spec]
+
+
+def test_a_dead_preview_builder_is_one_line_and_the_next_build_has_a_new_one(
+    tmp_path: Path,
+) -> None:
+    spec = write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC}) / "a.yaml"
+    log: list[str] = []
+    preview = Preview(spec, log.append)
+    try:
+        preview.rebuild()
+        builder = preview._builder
+        assert builder is not None
+        os.kill(builder.process.pid or 0, signal.SIGKILL)
+        preview.rebuild()
+        preview.rebuild()
+    finally:
+        preview.stop()
+    assert log == [f"{spec}: built",
+                   f"{spec}: the preview builder process was killed by SIGKILL",
+                   f"{spec}: built"]
+    assert b"A project" in preview.snapshot()[1]
