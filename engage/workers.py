@@ -99,7 +99,9 @@ class Worker:
         self.submit(about, function, *args)
         answer = self.outcome(about)
         if isinstance(answer, Failure):
-            raise answer.error
+            # With ENGAGE_DEBUG, the worker's traceback comes along as the cause.
+            cause = _WorkerTraceback(answer.traceback) if answer.traceback else None
+            raise answer.error from cause
         return answer
 
     def close(self, *, kill: bool = False) -> None:
@@ -110,6 +112,17 @@ class Worker:
         if kill and self.process.is_alive():
             self.process.kill()
         self.process.join()
+
+
+class _WorkerTraceback(Exception):
+    """The traceback of an error in a worker, shown as the cause of the error it raised."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return "\n" + self.text.rstrip("\n")
 
 
 def _death(process: multiprocessing.process.BaseProcess) -> str:

@@ -330,3 +330,25 @@ def test_a_dead_preview_builder_is_one_line_and_the_next_build_has_a_new_one(
                    f"{spec}: the preview builder process was killed by SIGKILL",
                    f"{spec}: built"]
     assert b"A project" in preview.snapshot()[1]
+
+
+def test_engage_debug_shows_the_renderer_s_traceback(tmp_path: Path) -> None:
+    spec = write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC}) / "a.yaml"
+    broken_renderer = (
+        "import engage.renderer\n"
+        "def broken_renderer_function(args, kwargs):\n"
+        "    raise RuntimeError('disk on fire')\n"
+        "engage.renderer._write_pdf = broken_renderer_function\n"
+        "import sys\nfrom engage.cli import main\nmain()"
+    )
+    command = [sys.executable, "-c", broken_renderer, "build", str(spec)]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    quiet = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    assert (quiet.returncode, quiet.stderr) == (1, internal(spec) + "\n")
+    loud = subprocess.run(command, env={**environment, "ENGAGE_DEBUG": "1"},
+                          capture_output=True, text=True, check=False)
+    lines = loud.stderr.splitlines()
+    assert loud.returncode == 1 and lines[0] == internal(spec)
+    assert "Traceback (most recent call last):" in lines
+    assert any("broken_renderer_function" in line for line in lines), loud.stderr
+    assert list(tmp_path.iterdir()) == [spec]
