@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import engage.batch
+import engage.errors
 from engage.errors import Failure
 from engage.preview import Preview
 from engage.workers import Worker
@@ -352,3 +353,27 @@ def test_engage_debug_shows_the_renderer_s_traceback(tmp_path: Path) -> None:
     assert "Traceback (most recent call last):" in lines
     assert any("broken_renderer_function" in line for line in lines), loud.stderr
     assert list(tmp_path.iterdir()) == [spec]
+
+
+@pytest.mark.parametrize(
+    ("exception", "code", "message"),
+    [
+        (PermissionError(13, "Permission denied", "/srv/x.pdf"), 1,
+         "/srv/x.pdf: Permission denied"),
+        (OSError(28, "No space left on device"), 1, "a.yaml: No space left on device"),
+        (MemoryError(), 1, "a.yaml: ran out of memory"),
+        (KeyboardInterrupt(), 130, "a.yaml: interrupted"),
+        (ValueError("bad\x1b[31m\nthing"), 1,
+         "a.yaml: internal error: ValueError: bad\\x1b[31m thing " + HINT),
+    ],
+    ids=["permission", "disk full", "memory", "ctrl-c", "bug"],
+)
+def test_every_foreign_exception_becomes_one_line(
+    exception: BaseException, code: int, message: str
+) -> None:
+    def fails() -> None:
+        raise exception
+
+    failure = engage.errors.run(fails, "a.yaml")
+    assert isinstance(failure, Failure)
+    assert (failure.code, failure.message, failure.traceback) == (code, message, "")
