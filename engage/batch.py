@@ -1,22 +1,26 @@
-"""Building many specs at once, in a pool of worker processes.
+"""Building many specs at once, in worker processes.
 
 WeasyPrint's import costs about a second, so it is imported once, in the parent before the
 workers fork (or once per worker where processes are spawned); each worker then builds spec
-after spec. One failed spec does not stop the others.
+after spec. One failed spec does not stop the others, nor does a worker that dies (killed,
+out of memory): its spec is reported as one line, a new worker takes its place, and the
+others are built. Workers die with the parent (``workers.Worker``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from engage.build import Built, build
-from engage.errors import EngageError
+from engage.errors import Failure, run
+from engage.workers import Worker
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,14 @@ def default_jobs() -> int:
 
 
 def build_one(spec: Path, output: Path | None, html: bool, force: bool) -> Outcome:
-    """Build one spec, turning an ``EngageError`` into an outcome (it crosses processes)."""
+    """Build one spec; any failure becomes its outcome (``errors.run``), so it crosses
+    processes as a message."""
     started = time.perf_counter()
-    try:
-        built = build(spec, output, html=html, force=force)
-    except EngageError as exc:
-        return Outcome(spec, exc.exit_code, str(exc), seconds=time.perf_counter() - started)
-    except Exception as exc:  # a bug must not stop the other specs
-        return Outcome(spec, 1, f"{spec}: internal error: {type(exc).__name__}: {exc}")
-    return Outcome(spec, 0, describe(built), built.up_to_date, time.perf_counter() - started)
+    built = run(functools.partial(build, spec, output, html=html, force=force), spec)
+    seconds = time.perf_counter() - started
+    if isinstance(built, Failure):
+        return Outcome(spec, built.code, built.report(), seconds=seconds)
+    return Outcome(spec, 0, describe(built), built.up_to_date, seconds)
 
 
 def describe(built: Built) -> str:
@@ -71,19 +74,42 @@ def build_many(
             on_done(outcomes[-1])
         return outcomes
     _warm()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    waiting = deque(specs)
     results: dict[Path, Outcome] = {}
-    with ProcessPoolExecutor(min(jobs, len(specs)), context, initializer=_warm) as pool:
-        futures = {pool.submit(build_one, spec, None, html, force): spec for spec in specs}
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                results[outcome.spec] = outcome
+    held: dict[Connection, tuple[Worker, Path]] = {}
+
+    def hand_out(worker: Worker) -> None:
+        spec = waiting.popleft()
+        worker.submit(spec, build_one, spec, None, html, force)
+        held[worker.results] = (worker, spec)
+
+    workers = [Worker("batch worker", _warm) for _ in range(min(jobs, len(specs)))]
+    try:
+        for worker in workers:
+            hand_out(worker)
+        while held:
+            for ready in wait(list(held)):
+                worker, spec = held.pop(ready)  # type: ignore[call-overload]
+                answer = worker.outcome(spec)
+                if isinstance(answer, Failure):  # the worker died: a new one goes on
+                    outcome = Outcome(spec, answer.code, answer.report())
+                    worker.close(kill=True)
+                    workers.remove(worker)
+                    if waiting:
+                        worker = Worker("batch worker", _warm)
+                        workers.append(worker)
+                else:
+                    outcome = answer
+                results[spec] = outcome
                 on_done(outcome)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+                if waiting:
+                    hand_out(worker)
+    except BaseException:  # Ctrl-C, or on_done failed: stop every worker now
+        for worker in workers:
+            worker.close(kill=True)
+        raise
+    for worker in workers:
+        worker.close()
     return [results[spec] for spec in specs]
 
 

@@ -1,7 +1,7 @@
 """The command line: parse options, call the library, report errors. Nothing else.
 
-Every ``EngageError`` becomes its message on stderr and its exit code (2 for bad input,
-1 for other failures) in ``_report``; nothing else is caught except Ctrl-C.
+Every action runs through ``_report``, that is ``engage.errors.run``: any failure becomes one
+line on stderr and its exit code (2 for bad input, 1 for other failures, 130 for Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -67,7 +67,7 @@ def build(
 ) -> None:
     """Build each spec into a PDF next to it (or at --output)."""
     if output is not None and len(specs) > 1:
-        _fail("--output takes a single spec")
+        _refuse("--output takes a single spec")
     from engage.kinds import after_kind
 
     if len(specs) == 1 and after_kind(specs[0]) is not None:
@@ -452,7 +452,7 @@ def diff(
 ) -> None:
     """A redline of the terms: key-term changes side by side, clauses marked word by word."""
     if (new is None) == (against is None):
-        _fail("give either NEW or --against REV")
+        _refuse("give either NEW or --against REV")
     from engage.redline import write_redline
 
     def run() -> None:
@@ -538,34 +538,28 @@ def _echo_result(action: Callable[[Path], str], spec: Path) -> None:
 
 
 def _report(action: Callable[[], None], about: Path | None = None) -> int:
-    """Run ``action``; report any failure in one line (naming ``about``, the spec, if given)."""
-    from engage.errors import EngageError
+    """Run ``action``; report any failure in one line (naming ``about``, the spec, if given)
+    and return its exit code. The failure layer is ``engage.errors.run``, shared with batch
+    builds and the preview."""
+    from engage.errors import Failure, run
 
-    who = "engage" if about is None else str(about)
-    try:
-        action()
-    except EngageError as exc:
-        typer.echo(str(exc), err=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        typer.echo(f"{who}: interrupted", err=True)
-        return 130
-    except Exception as exc:
-        if os.environ.get("ENGAGE_DEBUG"):
-            raise
-        message = " ".join(f"{type(exc).__name__}: {exc}".split())
-        typer.echo(
-            f"{who}: internal error: {message} "
-            "(set ENGAGE_DEBUG=1 for details, and please report it)",
-            err=True,
-        )
-        return 1
+    outcome = run(action, about)
+    if isinstance(outcome, Failure):
+        typer.echo(outcome.report(), err=True)
+        return outcome.code
     return 0
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"engage: {message}", err=True)
-    raise typer.Exit(2)
+    """Refuse a command line: one line, exit code 2 (also inside a ``_report``ed action)."""
+    from engage.errors import InputError
+
+    raise InputError.at("engage", message)
+
+
+def _refuse(message: str) -> NoReturn:
+    """``_fail`` outside an action: report it the same way, and exit."""
+    raise typer.Exit(_report(functools.partial(_fail, message)))
 
 
 def main() -> None:

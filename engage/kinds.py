@@ -7,9 +7,13 @@ and an acceptance record each sit under their own top-level key; anything else i
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Literal
+
+from engage.errors import EngageError, SpecError
+from engage.files import open_regular
 
 AfterKind = Literal["change_order", "recap", "acceptance"]
 _TOP_KEY = re.compile(r"^(change_order|recap|acceptance)\s*:", re.MULTILINE)
@@ -19,9 +23,10 @@ _PEEK_BYTES = 1_000_000
 def after_kind(spec_file: Path) -> AfterKind | None:
     """``change_order``, ``recap`` or ``acceptance`` when the file is one; None otherwise."""
     try:
-        with open(spec_file, "rb") as stream:
+        # Only a regular file is opened (a FIFO would block, a device never end).
+        with os.fdopen(open_regular(spec_file, "spec", SpecError), "rb") as stream:
             head = stream.read(_PEEK_BYTES).decode("utf-8", errors="replace")
-    except OSError:
+    except (OSError, EngageError):
         return None  # the terms pipeline reports why the file cannot be read
     found = _TOP_KEY.search(head)
     if found is None:

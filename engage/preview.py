@@ -8,6 +8,13 @@ its errors as the page, and the server keeps running until the spec is fixed.
 
 Only files the PDF renderer may read (``Prepared.allowed``: the templates, the clause
 libraries, a workspace's style) are served, and only assets (CSS, fonts, images).
+
+Every build, the first and each rebuild, runs in a worker process of its own (forked before
+the server's threads start, and dying with the preview), on that process's main thread: so
+each render runs under the same time and memory limits as ``engage build`` (``sandbox.limited``
+can only enforce the memory limit on a main thread). Every answer carries the security
+headers, whatever its method or status, and an idle connection is dropped after
+``IDLE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -25,9 +32,12 @@ import watchfiles
 
 from engage._resources import data_dir
 from engage.build import Prepared, prepare
-from engage.errors import EngageError, InputError
+from engage.errors import Failure, InputError
+from engage.workers import Worker, WorkerDied
 
 HOST = "127.0.0.1"
+IDLE_SECONDS = 20.0
+"""How long a connection may stay silent before the server drops it (and its thread)."""
 _OWN = "/__engage/"
 _FILES = _OWN + "files"
 ASSET_TYPES = {
@@ -44,8 +54,18 @@ ASSET_TYPES = {
 # The page may load its own assets and this server's script, and nothing else.
 _POLICY = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' "
-    "data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+    "data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
+# Sent with every answer, errors included: the page is never framed, sniffed, cached or
+# referred to another site.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": _POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 RELOAD_JS = b"""(function () {
   var shown = document.currentScript.dataset.version;
   function poll() {
@@ -86,20 +106,21 @@ class Preview:
         self._stop = threading.Event()
         self._rewatch = threading.Event()
         self._built_from: dict[Path, tuple[int, int] | None] = {}
+        self._builder: Worker | None = Worker("preview builder")
+        self._builder_lock = threading.Lock()
 
     def rebuild(self) -> None:
         """Build the spec again; the page becomes the document, or the errors."""
         self._built_from = self._stamps(self.sources)
-        try:
-            prepared = prepare(self.spec_file)
-        except EngageError as exc:
-            page, outcome = _error_page(str(exc)), f"{exc}"
-        except Exception as exc:  # a half-written spec must never stop the server
-            message = f"engage: internal error: {type(exc).__name__}: {exc}"
-            page, outcome = _error_page(message), message
+        built = self._build()
+        if self._stop.is_set():
+            return  # stopped while building: nothing to show or say
+        if isinstance(built, Failure):  # a half-written spec must never stop the server
+            page, outcome = _error_page(built.report()), built.report()
         else:
-            page, outcome = _rewrite_files(prepared.html), f"{self.spec_file}: built"
-            self._follow(prepared.allowed, _source_files(prepared))
+            html, allowed, sources = built
+            page, outcome = _rewrite_files(html), f"{self.spec_file}: built"
+            self._follow(allowed, sources)
         with self._lock:
             self.version += 1
             self.page = _with_reload(page, self.version).encode("utf-8")
@@ -127,9 +148,36 @@ class Preview:
             return None
         return target
 
+    def _build(self) -> tuple[str, list[Path], list[Path]] | Failure:
+        """The page, the files the renderer may read, and the spec's sources: built in the
+        builder process (a new one if the last died)."""
+        with self._builder_lock:
+            if self._stop.is_set():
+                return Failure.of(InputError.at(self.spec_file, "the preview has stopped"))
+            if self._builder is None:
+                self._builder = Worker("preview builder")
+            builder = self._builder
+            builder.submit(self.spec_file, _build_page, self.spec_file)
+        built = builder.outcome(self.spec_file)
+        with self._builder_lock:
+            died = isinstance(built, Failure) and isinstance(built.error, WorkerDied)
+            if died and self._builder is builder:
+                self._builder = None
+            orphaned = self._builder is not builder  # it died, or ``stop`` let it go
+        if orphaned:
+            builder.close(kill=True)
+        return built  # type: ignore[no-any-return]
+
     def stop(self) -> None:
         self._stop.set()
         self._rewatch.set()
+        with self._builder_lock:
+            builder, self._builder = self._builder, None
+            if builder is not None and builder.busy:
+                builder.process.kill()  # the build under way ends, and closes it
+                builder = None
+        if builder is not None:
+            builder.close(kill=True)
 
     def watch(self) -> None:
         """Rebuild on every change to the spec, a clause or a template, until ``stop``."""
@@ -150,7 +198,7 @@ class Preview:
                     if changes or self._stamps(list(self._built_from)) != self._built_from:
                         self.rebuild()
             except Exception as exc:  # a folder went away: look again in a moment
-                self.log(f"engage: watching again after: {exc}")
+                self.log(f"{Failure.of(exc, self.spec_file).message} (watching again)")
                 self._stop.wait(1)
 
     @staticmethod
@@ -196,6 +244,12 @@ def _only(sources: set[Path]) -> Callable[[watchfiles.Change, str], bool]:
     return relevant
 
 
+def _build_page(spec_file: Path) -> tuple[str, list[Path], list[Path]]:
+    """Build the page in the builder process: what the preview needs of ``prepare``."""
+    prepared = prepare(spec_file)
+    return prepared.html, prepared.allowed, _source_files(prepared)
+
+
 def _source_files(prepared: Prepared) -> list[Path]:
     """The files the spec was read from: itself, and a workspace profile merged under it."""
     document = prepared.document
@@ -231,8 +285,34 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    timeout = IDLE_SECONDS  # a silent connection is closed rather than holding a thread
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
 
     def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_POST(self) -> None:
+        self._refuse_method()
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
+    def _refuse_method(self) -> None:
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    def end_headers(self) -> None:
+        for name, value in _SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def _answer(self, head: bool) -> None:
+        self._head = head
         port = self.server.server_address[1]
         if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
             self._send(403, b"forbidden\n", "text/plain")  # a rebound DNS name, not the user
@@ -256,11 +336,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy", _POLICY)
-        self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        self.wfile.write(body)
+        if not getattr(self, "_head", False):
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Requests are not logged: the terminal shows rebuilds and errors only."""
@@ -270,16 +348,24 @@ class PreviewServer:
     """A running preview: the HTTP server and the watcher, each in a thread of its own."""
 
     def __init__(self, spec_file: Path, *, port: int, log: Callable[[str], None]) -> None:
+        if not 0 <= port <= 65535:
+            raise InputError.at(
+                "engage", f"--port {port}: not a port; give one from 1 to 65535 (0: any free one)"
+            )
         if not spec_file.parent.is_dir():
             raise InputError.at(spec_file, f"the folder {spec_file.parent} does not exist")
         self.preview = Preview(spec_file, log)
-        self.preview.rebuild()
         try:
+            self.preview.rebuild()
             self._server = _Server((HOST, port), _Handler)
         except OSError as exc:
+            self.preview.stop()
             raise InputError.at(
                 f"{HOST}:{port}", f"cannot listen: {exc.strerror or exc}; choose another --port"
             ) from None
+        except BaseException:
+            self.preview.stop()
+            raise
         self._server.preview = self.preview
         self.url = f"http://{HOST}:{self._server.server_address[1]}/"
         self._threads = [

@@ -4,36 +4,50 @@ WeasyPrint's import takes about half a second. A build forks a renderer process 
 imports WeasyPrint on the second core while this process loads, validates and assembles the
 spec, then renders the HTML it is handed. Where processes cannot be forked, or WeasyPrint is
 already imported (batch workers), rendering happens in this process.
+
+The renderer is a ``workers.Worker``: it dies with the build that started it, however that
+build ends (``kill -9``, SIGTERM, SIGHUP, out of memory), and its own death is a one-line
+error for the build, not a hang.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from engage.workers import Worker
 
 
 class Renderer:
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._ready: Future[None] | None = None
+        self._worker: Worker | None = None
         if (
             "engage.pdf" not in sys.modules
             and sys.platform.startswith("linux")
             and "fork" in multiprocessing.get_all_start_methods()
         ):
-            self._pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"))
-            self._ready = self._pool.submit(_import_renderer)
+            self._worker = Worker("renderer", _import_renderer)
 
-    def write_pdf(self, *args: Any, **kwargs: Any) -> bytes:
-        """``engage.pdf.write_pdf`` in the renderer process."""
-        if self._pool is None:
+    @property
+    def pid(self) -> int | None:
+        """The renderer process's id (None: rendering happens in this process)."""
+        return None if self._worker is None else self._worker.process.pid
+
+    def write_pdf(
+        self, html: str, base: Path, allowed: list[Path], source: Path, **kwargs: Any
+    ) -> bytes:
+        """``engage.pdf.write_pdf`` in the renderer process (its failure names ``source``)."""
+        args = (html, base, allowed, source)
+        if self._worker is None:
             from engage.pdf import write_pdf
 
             return write_pdf(*args, **kwargs)
-        return self._pool.submit(_write_pdf, args, kwargs).result()
+        pdf = self._worker.call(source, _write_pdf, args, kwargs)
+        assert isinstance(pdf, bytes)
+        return pdf
 
     def __enter__(self) -> Renderer:
         return self
@@ -44,12 +58,9 @@ class Renderer:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            # Wait for the idle renderer after a failed build too: exiting while the pool's
-            # manager thread closes its pipe races in CPython 3.11 and prints a "Bad file
-            # descriptor" traceback after engage's one-line error. Only Ctrl-C does not wait.
-            interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
-            self._pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if self._worker is not None:
+            self._worker.close(kill=kind is not None)
+            self._worker = None
 
 
 def _import_renderer() -> None:

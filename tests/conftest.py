@@ -143,6 +143,19 @@ def run_cli(*args: str | Path) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+@pytest.fixture(scope="session")
+def example_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every example built into a PDF once per test session, by name ("website-en.yaml"):
+    shared by every test that reads an example PDF (rendering them all takes a while)."""
+    from engage.build import build
+
+    out = tmp_path_factory.mktemp("examples")
+    return {
+        spec.name: build(spec, out / f"{spec.stem}.pdf").output
+        for spec in sorted(EXAMPLES.glob("*.yaml"))
+    }
+
+
 def pdf_text(path: Path) -> str:
     """The text layer of every page, joined."""
     reader = pypdf.PdfReader(path)

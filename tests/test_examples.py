@@ -14,10 +14,10 @@ from tests.conftest import EXAMPLES, pdf_text
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("examples")
-    return {spec.name: build(spec, out / f"{spec.stem}.pdf").output for spec in ALL_EXAMPLES}
+@pytest.fixture
+def built(example_pdfs: dict[str, Path]) -> dict[str, Path]:
+    """The examples' PDFs, built once per session (conftest.example_pdfs)."""
+    return example_pdfs
 
 
 def test_there_are_examples_in_every_language() -> None:

@@ -176,14 +176,13 @@ def test_italian_dates_and_percentages_elide_the_article(tmp_path: Path) -> None
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Path, str]]:
-    out = tmp_path_factory.mktemp("languages")
+def built(example_pdfs: dict[str, Path]) -> Callable[[str], tuple[Path, str]]:
+    """An example's PDF (built once per session: conftest.example_pdfs) and its text."""
     cache: dict[str, tuple[Path, str]] = {}
 
     def get(name: str) -> tuple[Path, str]:
         if name not in cache:
-            pdf = _build(EXAMPLES / name, out / f"{Path(name).stem}.pdf")
-            cache[name] = (pdf, pdf_text(pdf))
+            cache[name] = (example_pdfs[name], pdf_text(example_pdfs[name]))
         return cache[name]
 
     return get

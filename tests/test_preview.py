@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,9 +19,11 @@ from typing import Any
 
 import pytest
 
+import engage.preview as preview_module
+from engage import sandbox
 from engage.errors import InputError
-from engage.preview import HOST, PreviewServer
-from tests.conftest import CLEAN_SPEC, write_tree
+from engage.preview import HOST, Preview, PreviewServer
+from tests.conftest import CLEAN_SPEC, clause, run_cli, write_tree
 
 TIMEOUT = 30.0
 
@@ -31,7 +35,7 @@ def free_port() -> int:
 
 
 def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=5)
+    connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
     try:
         connection.request("GET", path, headers={"Host": host or f"{HOST}:{port}"})
         response = connection.getresponse()
@@ -296,3 +300,102 @@ def test_previewing_never_imports_weasyprint(spec: Path) -> None:
         [sys.executable, "-c", probe, str(spec)], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["1", "True", "False"]
+
+
+# Limits, headers and timeouts: the same for every build and every answer --------------------
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+def test_a_port_out_of_range_is_refused_before_building(spec: Path, port: str) -> None:
+    result = run_cli("preview", spec, "--port", port)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"engage: --port {port}: not a port; give one from 1 to 65535 (0: any free one)\n"
+    )
+
+
+def answer(port: int, method: str, path: str = "/") -> tuple[int, dict[str, str]]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
+    try:
+        connection.request(method, path, headers={"Host": f"{HOST}:{port}"})
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/", 200), ("HEAD", "/", 200), ("HEAD", "/style.css", 200),
+        ("GET", "/nothing.css", 404), ("POST", "/", 405), ("PUT", "/", 405),
+        ("DELETE", "/", 405), ("OPTIONS", "/", 405), ("BREW", "/", 501),
+    ],
+)
+def test_every_answer_carries_the_security_headers(
+    running: tuple[PreviewServer, int, list[str]], method: str, path: str, status: int
+) -> None:
+    got, headers = answer(running[1], method, path)
+    assert got == status
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and policy.startswith("default-src 'none';")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_a_head_request_has_no_body_but_the_get_length(
+    running: tuple[PreviewServer, int, list[str]],
+) -> None:
+    port = running[1]
+    connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
+    try:
+        connection.request("HEAD", "/", headers={"Host": f"{HOST}:{port}"})
+        response = connection.getresponse()
+        assert response.read() == b""
+        assert int(response.getheader("Content-Length") or 0) == len(get(port, "/")[2])
+    finally:
+        connection.close()
+
+
+def test_an_idle_connection_is_dropped(
+    running: tuple[PreviewServer, int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every connection has a time limit; shortened here so the test need not wait for it.
+    assert preview_module._Handler.timeout == preview_module.IDLE_SECONDS <= 60
+    monkeypatch.setattr(preview_module._Handler, "timeout", 0.2)
+    with socket.create_connection((HOST, running[1]), timeout=TIMEOUT) as silent:
+        assert silent.recv(1) == b""  # closed by the server, not by our timeout
+    assert get(running[1], "/")[0] == 200  # and the server still answers
+
+
+MEMORY_BOMB = "{% set s = 'x' * 99999 %}{{ ([s] * 3000)|join|length }}\n"
+"""About 300 MB, refused under a 64 MB render limit."""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory limit is Linux's")
+def test_a_clause_refused_for_memory_by_check_is_refused_in_every_preview_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "RENDER_MEMORY", 64 * 2**20)  # the builder inherits it
+    write_tree(tmp_path, {"spec.yaml": CLEAN_SPEC, "clauses/en/bomb.md": clause("Bomb", "Hi.\n")})
+    spec, bomb = tmp_path / "spec.yaml", tmp_path / "clauses/en/bomb.md"
+    refusal = f"{bomb.resolve()}:4: needs more than 64 MB of memory to render"
+    log: list[str] = []
+    preview = Preview(spec, log.append)
+    try:
+        preview.rebuild()
+        assert log == [f"{spec}: built"]
+        bomb.write_text(clause("Bomb", MEMORY_BOMB), encoding="utf-8")
+        result = run_cli("check", spec)
+        assert (result.code, result.stderr) == (2, refusal + "\n")
+        for _ in range(2):  # off the main thread, as the watcher rebuilds
+            rebuild = threading.Thread(target=preview.rebuild)
+            rebuild.start()
+            rebuild.join(TIMEOUT)
+            assert log[-1] == refusal
+    finally:
+        preview.stop()
+    assert html.escape(refusal).encode() in preview.snapshot()[1]

@@ -19,8 +19,9 @@ LAYERS = {
     "render": 5, "pdf": 5,
     "build": 6,
     "source": 7, "redline": 7.1, "init": 7, "preview": 7, "batch": 7, "renderer": 5.5,
-    "kinds": 0, "after_models": 1.5, "terms": 7.2, "changes": 7.4, "minutes": 7.4,
+    "kinds": 0.6, "after_models": 1.5, "terms": 7.2, "changes": 7.4, "minutes": 7.4,
     "records": 7.4, "aftersign": 8, "calendar": 7.2, "sign": 7, "send": 7, "signatures": 8,
+    "workers": 0.5,
     "cli": 9, "__main__": 10, "__init__": 10,
 }
 

@@ -115,8 +115,11 @@ def test_huge_computations_are_refused(tmp_path: Path, body: str, message: str) 
     ],
 )
 def test_an_endless_computation_is_stopped_by_the_time_limit(tmp_path: Path, body: str) -> None:
+    # The message names the line the render was at when the time ran out: the loop's (5), or
+    # none if a loaded machine let the time run out before the render reached line 5. Both
+    # are correct refusals; the test does not depend on how fast the machine is.
     spec, evil = hostile(tmp_path, body)
-    message = refused(spec, where=evil, line=5)
+    message = refused(spec, where=evil)
     assert message == "took longer than 0.5 s to render; a loop or a computation is too large"
 
 
@@ -156,11 +159,15 @@ def test_a_memory_bomb_is_stopped_by_the_memory_limit(
         "{{ 'x'|indent(99999999, true) }}",
     ],
 )
+@pytest.mark.usefixtures("quick")
 def test_constants_are_not_computed_at_compile_time(tmp_path: Path, body: str) -> None:
+    # Whichever limit stops the render first is a correct refusal: which one depends on how
+    # fast (or loaded) the machine is, so all three are accepted.
     spec, evil = hostile(tmp_path, body + "\n")
     assert refused(spec, where=evil) in (
         "this prints a value of more than 1,000,000 characters",
         "needs more than 512 MB of memory to render",
+        "took longer than 0.5 s to render; a loop or a computation is too large",
     )
 
 

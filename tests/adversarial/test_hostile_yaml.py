@@ -159,7 +159,6 @@ def test_billion_laughs_is_refused_before_expansion(tmp_path: Path) -> None:
     assert laughs.code == 2
     assert laughs.stderr == f"{spec}:1:7: anchors (&lol0) are not allowed; write each value out\n"
     assert laughs.peak_mb < baseline.peak_mb + 10, (laughs.peak_mb, baseline.peak_mb)
-    assert laughs.seconds < 30  # a safety bound only; the note records the real figures
 
 
 def test_a_50_mb_spec_is_refused_by_its_size_before_it_is_read(tmp_path: Path) -> None:
