@@ -12,6 +12,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from engage.formats import Formats
+from engage.law import (
+    APPROVAL_LAWS,
+    EEA,
+    consumer_law,
+    consumer_regime,
+    default_court,
+    law_country,
+    law_name,
+    needs_specific_approval,
+    privacy_notice,
+)
 from engage.models import Party, Spec
 from engage.money import Figures
 
@@ -156,11 +167,48 @@ def _plain(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
             "handover": spec.exit.handover,
         },
         "non_negotiable": list(spec.non_negotiable),
-        "specific_approval": spec.language in ("it", "ro")
-        if spec.specific_approval is None
-        else spec.specific_approval,
+        **legal_context(spec, formats),
     }
 
 
 def _party(party: Party) -> dict[str, Any]:
     return party.model_dump()
+
+
+# Governing law, consumers, the professional's statutory details (issue 11) ----------------
+# Everything the law adds to the context is built here, in one place, from engage.law.
+
+
+def legal_context(spec: Spec, formats: Formats) -> dict[str, Any]:
+    """``law``, ``locale``, ``specific_approval``, ``privacy_notice`` and the parties with
+    their country, registration, profession, insurance (cover formatted) and consumer flag."""
+    country = law_country(spec)
+    regime = consumer_regime(spec)
+    european = EEA | {"GB"}
+    privacy_place = country if country in european else spec.provider.country
+    privacy_regime = privacy_place if privacy_place in ("IT", "RO", "GB") else "EU"
+    insurance = spec.provider.insurance
+    provider = _party(spec.provider)
+    provider["insurance"] = None if insurance is None else {
+        "insurer": insurance.insurer,
+        "policy": insurance.policy,
+        "cover": formats.money(insurance.cover),
+    }
+    return {
+        "locale": formats.tag or formats.locale.replace("_", "-"),
+        "provider": provider,
+        "client": _party(spec.client),
+        "law": {
+            "country": country,
+            "region": spec.law.region,
+            "name": law_name(spec.language, country, spec.law.region),
+            "court": spec.law.court or default_court(spec.language, country, spec.law.region),
+            "eu": country in EEA,
+            "consumer": regime,
+            "consumer_law": consumer_law(spec.language, regime),
+            "privacy_law": consumer_law(spec.language, privacy_regime),
+            "approval": country in APPROVAL_LAWS,
+        },
+        "specific_approval": needs_specific_approval(spec),
+        "privacy_notice": privacy_notice(spec),
+    }

@@ -24,7 +24,9 @@ from engage._resources import data_dir
 from engage.build import Prepared, prepare
 from engage.errors import WorkspaceError
 from engage.formats import Formats
+from engage.law import locale_of
 from engage.load import load_yaml
+from engage.models import Spec
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, template_environment
 
@@ -53,8 +55,8 @@ def redline(old: Prepared, new: Prepared, *, standalone_html: bool = False) -> R
         client=new.spec.client.name,
         old_fingerprint=old.fingerprint.short,
         new_fingerprint=new.fingerprint.short,
-        old_issued=Formats(new.spec.language, new.spec.currency).date(old.spec.issued),
-        new_issued=Formats(new.spec.language, new.spec.currency).date(new.spec.issued),
+        old_issued=_formats(new.spec).date(old.spec.issued),
+        new_issued=_formats(new.spec).date(new.spec.issued),
         same_identity=(
             old.spec.reference == new.spec.reference
             and old.spec.issued == new.spec.issued
@@ -87,7 +89,7 @@ def key_term_changes(old: Prepared, new: Prepared, labels: dict[str, str]) -> li
 
 def _key_terms(prepared: Prepared, t: dict[str, str]) -> dict[str, str]:
     spec, figures = prepared.spec, prepared.figures
-    formats = Formats(spec.language, spec.currency)
+    formats = _formats(spec)
     terms = {t["total"]: formats.money(figures.total)}
     for step in figures.instalments:
         when = t["on_signature"] if step.is_deposit else step.when
@@ -241,3 +243,7 @@ def write_redline(
     templates = data_dir("templates")
     write_atomic(output, write_pdf(marked.html, templates, [templates], target_spec))
     return output
+
+
+def _formats(spec: Spec) -> Formats:
+    return Formats(spec.language, spec.currency, locale_of(spec))
