@@ -320,6 +320,6 @@ def test_bad_country_and_locale_are_one_line_errors(tmp_path: Path) -> None:
     assert lines == [
         f"{spec}:10:12: provider.country: 'it' is not an ISO 3166-1 alpha-2 country code, "
         "like IT or GB",
-        f"{spec}:44:9: locale: 'en_US' is not a locale; write language-COUNTRY, like en-US "
+        f"{spec}:35:9: locale: 'en_US' is not a locale; write language-COUNTRY, like en-US "
         "or it-IT",
     ]
