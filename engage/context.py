@@ -15,6 +15,7 @@ from engage.formats import Formats
 from engage.law import (
     APPROVAL_LAWS,
     EEA,
+    EU,
     consumer_law,
     consumer_regime,
     default_court,
@@ -208,6 +209,12 @@ def legal_context(spec: Spec, formats: Formats) -> dict[str, Any]:
             "consumer_law": consumer_law(spec.language, regime),
             "privacy_law": consumer_law(spec.language, privacy_regime),
             "approval": country in APPROVAL_LAWS,
+            # European order for payment / small claims: both parties in the EU, not Denmark.
+            "eu_claims": bool(
+                country in EU and spec.client.country in EU
+                and spec.client.country != spec.provider.country
+                and "DK" not in (country, spec.client.country)
+            ),
         },
         "specific_approval": needs_specific_approval(spec),
         "privacy_notice": privacy_notice(spec),

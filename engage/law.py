@@ -52,7 +52,7 @@ _LAW_NAMES: dict[str, dict[str, str]] = {
 # Consumer law each document cites, by the law's country ("EU" for other member states).
 _CONSUMER_LAW: dict[str, dict[str, str]] = {
     "IT": {
-        "withdrawal": "artt. 52-59 del Codice del Consumo (D.Lgs. 6 settembre 2005, n. 206)",
+        "withdrawal": "artt. 52-59 del Codice del Consumo, D.Lgs. 6 settembre 2005, n. 206",
         "unfair": "artt. 33-36 del Codice del Consumo",
         "authority": "Garante per la protezione dei dati personali (www.garanteprivacy.it)",
         "gdpr": "Regolamento (UE) 2016/679 (GDPR) e D.Lgs. 196/2003",

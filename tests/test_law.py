@@ -90,7 +90,9 @@ def test_every_example_names_its_governing_law_and_court(
 def test_payment_claims_skip_the_amicable_settlement(texts: dict[str, str]) -> None:
     assert "ricorso per decreto ingiuntivo (artt. 633 e seguenti" in texts["renovation-it.yaml"]
     assert "procedura ordonanței de plată" in texts["translation-ro.yaml"]
-    assert "a money claim, including on the small claims track" in texts["workshop-en.yaml"]
+    assert "the simple procedure in the sheriff court" in texts["workshop-en.yaml"]
+    assert "European order for payment" in texts["crossborder-en.yaml"]
+    assert "a collection action, including in small claims court" in texts["retainer-en.yaml"]
 
 
 def test_an_italian_professional_withdraws_only_for_just_cause(texts: dict[str, str]) -> None:
