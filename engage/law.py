@@ -16,7 +16,10 @@ from babel.core import UnknownLocaleError
 from engage.models import Spec
 
 EU = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    [
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    ]
 )
 """EU member states (EEA states follow the same consumer and data-protection rules)."""
 EEA = EU | {"IS", "LI", "NO"}

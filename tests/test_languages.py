@@ -277,7 +277,7 @@ def test_italian_example_ends_with_the_specific_approval_block(
         assert clause.summary
         assert f"Art. {clause.number} {clause.title}: " in flat
     assert "Art. 8 Sospensione per mancato pagamento: facoltà del Professionista" in flat
-    assert "Art. 19 Legge applicabile e foro competente: le presenti condizioni sono regolate" in flat
+    assert "Art. 19 Legge applicabile e foro competente: le presenti condizioni" in flat
     assert "\nGiulia Conti\nNome e qualifica" in block  # a separate signature by the client
     assert "art. 20, comma 1-bis, D.Lgs. 82/2005" in flat
 
