@@ -61,7 +61,8 @@ NAMED = {
                            "è competente il giudice del luogo di residenza o di domicilio del "
                            "Committente (art. 66-bis del Codice del Consumo)."),
     "retainer-en.yaml": ("These terms are governed by the law of the State of Washington, "
-                         "United States of America.",
+                         "United States of America, without regard to its conflict-of-laws "
+                         "rules.",
                          "decided exclusively by the state and federal courts located in King "
                          "County, Washington."),
     "workshop-en.yaml": ("These terms are governed by the law of Scotland.",
@@ -88,7 +89,10 @@ def test_every_example_names_its_governing_law_and_court(
 
 
 def test_payment_claims_skip_the_amicable_settlement(texts: dict[str, str]) -> None:
-    assert "ricorso per decreto ingiuntivo (artt. 633 e seguenti" in texts["renovation-it.yaml"]
+    assert "payment order (decreto ingiuntivo, Articles 633 ff." in texts["website-en.yaml"]
+    # A consumer is never barred from court, so there is nothing to carve out.
+    assert "Ciò non limita il diritto del Committente di agire in giudizio in qualsiasi " \
+        "momento" in texts["renovation-it.yaml"]
     assert "procedura ordonanței de plată" in texts["translation-ro.yaml"]
     assert "the simple procedure in the sheriff court" in texts["workshop-en.yaml"]
     assert "European order for payment" in texts["crossborder-en.yaml"]
