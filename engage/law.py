@@ -57,8 +57,8 @@ _CONSUMER_LAW: dict[str, dict[str, str]] = {
     "IT": {
         "withdrawal": "artt. 52-59 del Codice del Consumo, D.Lgs. 6 settembre 2005, n. 206",
         "unfair": "artt. 33-36 del Codice del Consumo",
-        "authority": "Garante per la protezione dei dati personali (www.garanteprivacy.it)",
-        "gdpr": "Regolamento (UE) 2016/679 (GDPR) e D.Lgs. 196/2003",
+        "authority": "Garante per la protezione dei dati personali, www.garanteprivacy.it",
+        "gdpr": "Regolamento (UE) 2016/679 (GDPR) e del D.Lgs. 196/2003",
     },
     "RO": {
         "withdrawal": "art. 9-16 din Ordonanța de urgență a Guvernului nr. 34/2014",
@@ -102,8 +102,7 @@ _CONSUMER_LAW_IN: dict[tuple[str, str], dict[str, str]] = {
         "withdrawal": "la Direttiva 2011/83/UE sui diritti dei consumatori, come attuata dalla "
         "legge che regola le presenti condizioni",
         "unfair": "la Direttiva 93/13/CEE",
-        "authority": "l’autorità di controllo per la protezione dei dati del Paese del "
-        "Committente",
+        "authority": "quella del Paese in cui il Committente risiede abitualmente o lavora",
         "gdpr": "Regolamento (UE) 2016/679 (GDPR)",
     },
     ("ro", "EU"): {
