@@ -227,9 +227,11 @@ def test_consumers_get_withdrawal_information_and_form_and_no_unfair_term(
     )
     text = _flat(pdf_text(build(spec, tmp_path / "consumer.pdf").output))
     assert f"within 14 days without giving any reason ({cites})" in text
-    assert "Annex: Model withdrawal form" in text
+    # UK law says "cancel"; the EU directive says "withdraw".
+    word = "cancellation" if country == "GB" else "withdrawal"
+    assert f"Annex: Model {word} form" in text
     assert form in text
-    assert "Request to start work during the withdrawal period" in text
+    assert f"Request to start work during the {word} period" in text
     assert "courts of the place where the Client lives or is domiciled" in text
     assert "Personal data" in text
     for unfair in ["set-off", "Kill fee", "limited to the fees", "Use counts as acceptance",
