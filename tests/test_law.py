@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from engage.build import build, plan, prepare
+from engage.errors import ClauseError
 from engage.formats import Formats
 from engage.law import locale_of
 from engage.render import load_labels
-from tests.conftest import EXAMPLES, MINIMAL_SPEC, ROOT, pdf_text, run_cli
+from tests.conftest import EXAMPLES, MINIMAL_SPEC, ROOT, clause, pdf_text, run_cli, write_tree
 
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
 
@@ -331,3 +332,19 @@ def test_bad_country_and_locale_are_one_line_errors(tmp_path: Path) -> None:
         f"{spec}:35:9: locale: 'en_US' is not a locale; write language-COUNTRY, like en-US "
         "or it-IT",
     ]
+
+
+def test_an_onerous_summary_is_sandboxed_text_not_markup(tmp_path: Path) -> None:
+    spec = _party_spec(tmp_path, provider="  country: IT\n")
+    write_tree(tmp_path, {"clauses/en/extra.md": clause(
+        "Extra", "Body.\n", onerous="'<b>bold</b> for {{ client.name }}'"
+    )})
+    prepared = prepare(spec)
+    extra = next(c for c in prepared.clauses if c.id == "extra")
+    assert extra.summary == "&lt;b&gt;bold&lt;/b&gt; for Client Co"
+    assert "&lt;b&gt;bold&lt;/b&gt; for Client Co" in prepared.html
+    write_tree(tmp_path, {"clauses/en/extra.md": clause(
+        "Extra", "Body.\n", onerous="'a fee of €999.00'"
+    )})
+    with pytest.raises(ClauseError, match=re.escape("prints the amount '€999.00'")):
+        prepare(spec)
