@@ -24,6 +24,7 @@ from engage.errors import ClauseError
 from engage.fingerprint import fingerprint
 from engage.formats import Formats
 from engage.kinds import AfterKind
+from engage.law import locale_of
 from engage.load import DataPath, Document, load_yaml
 from engage.minutes import load_recap, recap_context, recap_findings
 from engage.output import check_output_path, write_atomic
@@ -118,7 +119,9 @@ def prepare_after(file: Path, kind: AfterKind, *, standalone_html: bool = False)
 
 
 def _formats(terms: Terms) -> Formats:
-    return Formats(terms.prepared.spec.language, terms.prepared.spec.currency)
+    return Formats(
+        terms.prepared.spec.language, terms.prepared.spec.currency, locale_of(terms.prepared.spec)
+    )
 
 
 def _names(terms: Terms, t: dict[str, str], clause_id: str) -> dict[str, str]:

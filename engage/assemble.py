@@ -54,6 +54,8 @@ class AssembledClause:
     title: str
     html: str
     onerous: bool
+    summary: str = ""
+    """What makes the clause onerous, as inline HTML (empty: onerous as a whole, or not)."""
 
 
 def assemble(
@@ -118,9 +120,20 @@ def assemble(
         )
         if token in html:
             raise ClauseError.at(clause.file, "table(...) must stand on a line of its own")
+        onerous, summary = bool(clause.meta.onerous), ""
+        if isinstance(clause.meta.onerous, str):
+
+            def render_summary(clause: Clause = clause) -> str:
+                text = _render_summary(environment, clause, variables)
+                _check_rendered(clause, text)
+                return str(markdown.renderInline(" ".join(text.split())))
+
+            summary = limited(clause.file, render_summary)
+            amounts.check(clause, summary)
+            onerous = bool(summary)
         assembled.append(
             AssembledClause(
-                clause.id, numbers[clause.id], clause.meta.title, html, clause.meta.onerous
+                clause.id, numbers[clause.id], clause.meta.title, html, onerous, summary
             )
         )
     return assembled
@@ -145,7 +158,9 @@ class _Amounts:
 
     def __init__(self, context: dict[str, Any]) -> None:
         currency = str(context["currency"])
-        locale = LOCALES.get(str(context["language"]), str(context["language"]))
+        locale = str(context.get("locale") or "").replace("-", "_") or LOCALES.get(
+            str(context["language"]), str(context["language"])
+        )
         symbols = {currency, get_currency_symbol(currency, locale)}
         symbols |= {symbol[-1] for symbol in symbols if unicodedata.category(symbol[-1]) == "Sc"}
         unit = "|".join(re.escape(symbol) for symbol in sorted(symbols, key=len, reverse=True))
@@ -260,6 +275,18 @@ def _used_in_when(clause_id: str) -> bool:
         f"used({clause_id!r}) cannot decide whether a clause is used, since the clauses are "
         "being chosen; test the spec instead"
     )
+
+
+def _render_summary(environment: Sandbox, clause: Clause, variables: dict[str, Any]) -> str:
+    """The clause's ``onerous:`` summary, rendered like its body."""
+    assert isinstance(clause.meta.onerous, str)
+    try:
+        return environment.from_string(clause.meta.onerous).render(variables)
+    except ClauseError as exc:
+        raise ClauseError.at(clause.file, f"onerous: {exc.problems[0].message}") from None
+    except _CLAUSE_FAILURES as exc:
+        message = located(exc, clause.file).problems[0].message
+        raise ClauseError.at(clause.file, f"onerous: {message}") from None
 
 
 def _render_body(environment: Sandbox, clause: Clause, variables: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from engage.embed import embedded_files, pdf_identifier
 from engage.fingerprint import Fingerprint, fingerprint
 from engage.formats import Formats
 from engage.fresh import inputs_digest, is_fresh
+from engage.law import locale_of
 from engage.load import Document
 from engage.models import Spec
 from engage.money import Figures, compute
@@ -89,7 +90,7 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
     spec = validate(document, languages(roots))
     library = load_library(roots, spec.language)
     figures = compute(spec, currency_digits(spec.currency))
-    context = build_context(spec, figures, Formats(spec.language, spec.currency))
+    context = build_context(spec, figures, Formats(spec.language, spec.currency, locale_of(spec)))
     templates = data_dir("templates")
     labels = load_labels(templates, spec.language)
     chosen = choose(spec, document, library, context)

@@ -18,6 +18,7 @@ from icalendar import Calendar, Event
 from engage import __version__
 from engage.build import Prepared, prepare
 from engage.formats import Formats
+from engage.law import locale_of
 from engage.output import check_output_path, write_atomic
 
 MAX_CHECKPOINTS = 200
@@ -38,7 +39,7 @@ class Dated:
 def dated_items(prepared: Prepared) -> list[Dated]:
     """Every dated item of the terms, in date order."""
     spec, figures = prepared.spec, prepared.figures
-    formats = Formats(spec.language, spec.currency)
+    formats = Formats(spec.language, spec.currency, locale_of(spec))
     ref = spec.reference
     items: list[Dated] = []
     if spec.valid_until is not None:

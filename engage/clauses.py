@@ -11,7 +11,7 @@ A clause file::
     order: 60               # sort key (default 500); clauses are numbered in this order
     when: payment.deposit   # a Jinja expression; the clause is used only when it is true
     optional: true          # used only when the spec lists it under `clauses.add`
-    onerous: true           # needs the client's specific written approval (it, ro)
+    onerous: "no set-off"   # what makes it onerous: listed for specific approval (IT, RO law)
     ---
     Markdown body with {{ jinja }} expressions.
 
@@ -34,9 +34,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
 from jinja2 import TemplateSyntaxError, nodes
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from engage._resources import data_dir
 from engage.errors import ClauseError
@@ -48,6 +49,18 @@ from engage.workspace import find_workspace, library_roots
 
 MAX_CLAUSE_BYTES = 100_000
 _CLAUSE_ID = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def _onerous(value: Any) -> bool | str:
+    """``true``/``false`` (any spelling Flag accepts), or the summary of the onerous content."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
+        return value.strip().lower() in ("true", "yes")
+    if not isinstance(value, str) or not value.strip() or len(value) > 1000:
+        raise ValueError("write true, false, or what makes the clause onerous (at most 1000 "
+                         "characters)")
+    return " ".join(value.split())
 
 
 class ClauseMeta(BaseModel):
@@ -63,8 +76,10 @@ class ClauseMeta(BaseModel):
     """Jinja expression: the clause is used only when it is true for the spec."""
     optional: Flag = False
     """Used only when the spec lists the clause under `clauses.add`."""
-    onerous: Flag = False
-    """Needs the client's specific written approval (Italian and Romanian law)."""
+    onerous: Annotated[bool | str, BeforeValidator(_onerous)] = False
+    """What makes the clause onerous, in a few words (a Jinja template, like the body; an
+    empty result means not onerous for this spec), or just true. Onerous clauses need the
+    client's specific written approval under Italian and Romanian law."""
     extends: Ident | None = None
     """Id of a clause of an earlier library (the built-in one) that this one builds on: its
     body then only replaces named parts (`{% block name %}`), and the rest of its front
@@ -236,7 +251,7 @@ def clause_rows(start: Path, language: str) -> list[str]:
                          key=lambda clause: (clause.meta.order, clause.id)):
         origin = "built-in" if clause.file.resolve().is_relative_to(builtin) else str(clause.file)
         flags = ", ".join(
-            flag for flag, on in (("onerous", clause.meta.onerous),
+            flag for flag, on in (("onerous", bool(clause.meta.onerous)),
                                   ("optional", clause.meta.optional)) if on
         )
         rows.append(f"{clause.id:<24} {clause.meta.title:<44} {flags:<18} {origin}".rstrip())

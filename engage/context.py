@@ -25,6 +25,18 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from engage.formats import Formats
+from engage.law import (
+    APPROVAL_LAWS,
+    EEA,
+    EU,
+    consumer_law,
+    consumer_regime,
+    default_court,
+    law_country,
+    law_name,
+    needs_specific_approval,
+    privacy_notice,
+)
 from engage.models import Spec, parse_extra
 from engage.money import Figures
 from engage.sandbox import did_you_mean
@@ -46,7 +58,12 @@ class Record(BaseModel):
         ``source`` with the same name, converted to the field's type."""
         values = {}
         for name, field in cls.model_fields.items():
-            raw = given[name] if name in given else getattr(source, name)
+            if name in given:
+                raw = given[name]
+            elif isinstance(source, dict):
+                raw = source.get(name)
+            else:
+                raw = getattr(source, name)
             values[name] = _convert(field.annotation, raw, formats, f"{where}.{name}")
         record = cls(**values)
         record._where = where
@@ -98,6 +115,69 @@ class Party(Record):
     """Bank account (IBAN) for payments."""
     signatory: str
     """Person who signs, with their role."""
+    country: str | None
+    """ISO 3166-1 alpha-2 code of the country, e.g. IT."""
+    registration: str | None
+    """Register entry (trade register, professional order, Companies House)."""
+
+
+class Insurance(Record):
+    insurer: str
+    """The insurer."""
+    policy: str
+    """The policy number."""
+    cover: Money
+    """The cover (limit of indemnity)."""
+
+
+class Provider(Party):
+    profession: str | None
+    """The regulated profession, if any (architect, engineer, ...)."""
+    insurance: Insurance | None
+    """Professional liability insurance."""
+
+
+class Client(Party):
+    consumer: bool
+    """The client is a consumer (a private person, not acting for a business)."""
+    sole_trader: bool
+    """The client is a person trading on their own account."""
+
+
+class ConsumerLaw(Record):
+    withdrawal: str
+    """The statute on the right of withdrawal, cited as the document's language does."""
+    unfair: str
+    """The statute on unfair terms in consumer contracts."""
+    authority: str
+    """The data-protection authority a person may complain to."""
+    gdpr: str
+    """The data-protection law."""
+
+
+class Law(Record):
+    country: str | None
+    """ISO code of the country whose law governs the terms."""
+    region: str | None
+    """A US state, Scotland, ..., where the law is a region's."""
+    name: str | None
+    """The governing law by name, e.g. Italian law, the law of England and Wales."""
+    court: str | None
+    """The court that decides disputes."""
+    eu: bool
+    """The governing law is that of an EEA country."""
+    consumer: str | None
+    """The consumer-protection regime that applies (IT, RO, GB, EU), if the client is a
+    consumer."""
+    consumer_law: ConsumerLaw | None
+    """The consumer statutes cited, for a consumer client."""
+    privacy_law: ConsumerLaw | None
+    """The data-protection statutes cited in the privacy notice."""
+    approval: bool
+    """The law asks for specific written approval of onerous clauses (IT, RO)."""
+    eu_claims: bool
+    """The European payment-order and small-claims procedures are open (both parties in
+    different EU countries)."""
 
 
 class Project(Record):
@@ -399,10 +479,14 @@ class Context(Record):
     """Date the terms are issued."""
     valid_until: Day | None
     """Last day the offer can be accepted."""
-    provider: Party
+    locale: str
+    """How money and dates are written, e.g. en-US."""
+    provider: Provider
     """Who does the work."""
-    client: Party
+    client: Client
     """Who the work is for."""
+    law: Law
+    """The governing law and court."""
     project: Project
     """The project in brief."""
     scope: Scope
@@ -431,6 +515,9 @@ class Context(Record):
     """The workspace's own per-client values, as declared in its profile (`extra_fields`)."""
     specific_approval: bool
     """The document ends with the client's specific approval of onerous clauses."""
+    privacy_notice: bool
+    """The terms carry a privacy notice (the client is a person, the law or provider in the
+    EU or UK)."""
 
 
 def build_context(spec: Spec, figures: Figures, formats: Formats) -> dict[str, Any]:
@@ -502,9 +589,10 @@ def typed_context(spec: Spec, figures: Figures, formats: Formats) -> Context:
             by_amount=any(step.percent is None for step in figures.instalments),
         ),
         extra=_extra(spec, formats),
-        specific_approval=spec.language in ("it", "ro")
-        if spec.specific_approval is None
-        else spec.specific_approval,
+        locale=formats.tag or formats.locale.replace("_", "-"),
+        law=_law(spec),
+        specific_approval=needs_specific_approval(spec),
+        privacy_notice=privacy_notice(spec),
     )
 
 
@@ -521,3 +609,28 @@ def _extra(spec: Spec, formats: Formats) -> Extra:
             tuple(parsed) if isinstance(parsed, list) else parsed
         )
     return Extra(shown)
+
+
+def _law(spec: Spec) -> dict[str, Any]:
+    """The governing law, its court and the statutes cited (see engage.law)."""
+    country = law_country(spec)
+    regime = consumer_regime(spec)
+    privacy_place = country if country in EEA | {"GB"} else spec.provider.country
+    privacy_regime = privacy_place if privacy_place in ("IT", "RO", "GB") else "EU"
+    return {
+        "country": country,
+        "region": spec.law.region,
+        "name": law_name(spec.language, country, spec.law.region),
+        "court": spec.law.court or default_court(spec.language, country, spec.law.region),
+        "eu": country in EEA,
+        "consumer": regime,
+        "consumer_law": consumer_law(spec.language, regime),
+        "privacy_law": consumer_law(spec.language, privacy_regime),
+        "approval": country in APPROVAL_LAWS,
+        # European order for payment / small claims: both parties in the EU, not Denmark.
+        "eu_claims": bool(
+            country in EU and spec.client.country in EU
+            and spec.client.country != spec.provider.country
+            and "DK" not in (country, spec.client.country)
+        ),
+    }

@@ -15,13 +15,17 @@ LOCALES = {"en": "en_GB", "it": "it_IT", "ro": "ro_RO"}
 
 @dataclass(frozen=True)
 class Formats:
-    """Formatting for one document: its locale and its currency."""
+    """Formatting for one document: its language, currency and locale (``en-US``; default:
+    the language's usual locale)."""
 
     language: str
     currency: str
+    tag: str | None = None
 
     @property
     def locale(self) -> str:
+        if self.tag:
+            return self.tag.replace("-", "_")
         return LOCALES.get(self.language, self.language)
 
     def money(self, amount: Decimal) -> str:

@@ -236,7 +236,61 @@ REVIEW_CODES = (
     "retainer-no-extra-rate",
     "expenses-open-ended",
     "expenses-no-items",
+    "cross-border-vat",
+    "consumer-unfair",
+    "no-law-country",
+    "no-insurance",
 )
+
+
+PROFESSIONS = ("architect", "engineer", "surveyor", "lawyer", "accountant", "translator", "other")
+
+
+def _parse_country(value: Any) -> str:
+    from babel import Locale as BabelLocale
+
+    text = str(value).strip() if isinstance(value, str) else ""
+    if not (len(text) == 2 and text.isupper() and text in BabelLocale("en").territories):
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code, like IT or GB")
+    return text
+
+
+def _parse_locale(value: Any) -> str:
+    from babel import Locale as BabelLocale
+    from babel.core import UnknownLocaleError
+
+    text = str(value).strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"[a-z]{2}-[A-Z]{2}", text):
+        try:
+            BabelLocale.parse(text, sep="-")
+            return text
+        except (UnknownLocaleError, ValueError):
+            pass
+    raise ValueError(f"{value!r} is not a locale; write language-COUNTRY, like en-US or it-IT")
+
+
+def _parse_profession(value: Any) -> str:
+    if value not in PROFESSIONS:
+        raise ValueError(f"{value!r} is not a profession engage knows; use one of: "
+                         f"{', '.join(PROFESSIONS)}")
+    return str(value)
+
+
+Country = Annotated[
+    str,
+    BeforeValidator(_parse_country),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$"}),
+]
+Locale = Annotated[
+    str,
+    BeforeValidator(_parse_locale),
+    WithJsonSchema({"type": "string", "pattern": "^[a-z]{2}-[A-Z]{2}$"}),
+]
+Profession = Annotated[
+    str,
+    BeforeValidator(_parse_profession),
+    WithJsonSchema({"type": "string", "enum": list(PROFESSIONS)}),
+]
 
 
 def _review_code(value: Any) -> str:
@@ -275,6 +329,46 @@ class Party(_Model):
     """Bank account for payments (provider only)."""
     signatory: Text
     """Who signs, and in what capacity, e.g. "Maria Rossi, owner"."""
+    country: Country | None = None
+    """Country of the seat or residence: ISO 3166-1 alpha-2 code, e.g. IT, RO, GB, US."""
+    registration: Text | None = None
+    """Register entry printed under the name, e.g. "Ordine degli Architetti P.P.C. di Bologna
+    n. 1234", "J40/1234/2020, EUID ROONRC.J40/1234/2020", "Companies House 01234567"."""
+
+
+class Insurance(_Model):
+    insurer: Text
+    """Who insures the provider's professional liability."""
+    policy: Text
+    """Policy number."""
+    cover: Money
+    """Cover (maximum sum insured) per claim, in the spec's currency."""
+
+
+class Provider(Party):
+    profession: Profession | None = None
+    """Regulated profession, if any: architect, engineer, surveyor, lawyer, accountant,
+    translator, other. Italian architects and engineers must state their insurance."""
+    insurance: Insurance | None = None
+    """Professional liability insurance: insurer, policy and cover."""
+
+
+class Client(Party):
+    consumer: Flag = False
+    """The client is a consumer (a private person acting outside any trade or profession):
+    consumer protection rules apply (withdrawal right, no unfair terms, own court)."""
+    sole_trader: Flag = False
+    """The client is a person trading in their own name (sole trader, freelancer, PFA)."""
+
+
+class Law(_Model):
+    country: Country | None = None
+    """Country whose law governs the terms (default: the provider's country)."""
+    region: Text | None = None
+    """Part of the country whose law applies: a US state, "Scotland", ..."""
+    court: Text | None = None
+    """Court that decides disputes, e.g. "Tribunale di Bologna" (a consumer client keeps
+    their own court whatever this says)."""
 
 
 class Project(_Model):
@@ -678,9 +772,9 @@ class Spec(_Model):
     """Last day the offer can be accepted."""
     reference: Text
     """Your reference for this document, printed on every page."""
-    provider: Party
+    provider: Provider
     """Who does the work."""
-    client: Party
+    client: Client
     """Who the work is for."""
     project: Project
     """The project in brief."""
@@ -713,9 +807,14 @@ class Spec(_Model):
     """Values of the declared `extra_fields` for this client; clauses see them as `extra`."""
     clauses: ClauseChoice = ClauseChoice()
     """Optional clauses to add and clauses to omit."""
+    law: Law = Law()
+    """Governing law and court."""
+    locale: Locale | None = None
+    """How money and dates are written, e.g. en-US, en-GB, it-IT, ro-RO (default: from the
+    language and the provider's country)."""
     specific_approval: Flag | None = None
     """Print the block where the client approves onerous clauses specifically (default: yes
-    for Italian and Romanian, no for English)."""
+    when the governing law is Italian or Romanian, whatever the language)."""
     review: ReviewSettings | None = None
     """How `engage check` reviews these terms: the findings to silence, with reasons."""
 

@@ -25,7 +25,9 @@ from engage.embed import SPEC_NAME
 from engage.errors import SourceError, WorkspaceError
 from engage.formats import Formats
 from engage.gitread import GitReadError, Repository, TreeEntry, find_repository
+from engage.law import locale_of
 from engage.load import load_yaml
+from engage.models import Spec
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, template_environment
 from engage.source import read_source
@@ -61,8 +63,8 @@ def redline(old: Prepared, new: Prepared, *, standalone_html: bool = False) -> R
         client=new.spec.client.name,
         old_fingerprint=old.fingerprint.short,
         new_fingerprint=new.fingerprint.short,
-        old_issued=Formats(new.spec.language, new.spec.currency).date(old.spec.issued),
-        new_issued=Formats(new.spec.language, new.spec.currency).date(new.spec.issued),
+        old_issued=_formats(new.spec).date(old.spec.issued),
+        new_issued=_formats(new.spec).date(new.spec.issued),
         same_identity=(
             old.spec.reference == new.spec.reference
             and old.spec.issued == new.spec.issued
@@ -95,7 +97,7 @@ def key_term_changes(old: Prepared, new: Prepared, labels: dict[str, str]) -> li
 
 def _key_terms(prepared: Prepared, t: dict[str, str]) -> dict[str, str]:
     spec, figures = prepared.spec, prepared.figures
-    formats = Formats(spec.language, spec.currency)
+    formats = _formats(spec)
     terms = {t["total"]: formats.money(figures.total)}
     if figures.withholdings:
         terms[t["net_to_pay"]] = formats.money(figures.net)
@@ -391,3 +393,7 @@ def write_redline(
     templates = data_dir("templates")
     write_atomic(output, write_pdf(marked.html, templates, [templates], target_spec))
     return output
+
+
+def _formats(spec: Spec) -> Formats:
+    return Formats(spec.language, spec.currency, locale_of(spec))

@@ -104,6 +104,7 @@ def render_html(
             "number": clause.number,
             "title": clause.title,
             "onerous": clause.onerous,
+            "summary": Markup(clause.summary),
             "html": Markup(clause.html),
         }
         for clause in clauses

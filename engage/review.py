@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engage.errors import ReviewError
+from engage.law import consumer_law, consumer_regime, law_country
 from engage.load import DataPath, Document, Mark, load_yaml
 from engage.models import Spec
 from engage.money import compute
@@ -230,7 +231,45 @@ RULES: dict[str, Rule] = {
         "the expenses list no cost items: say under pricing.expenses.items what may be "
         "charged (Italian practice requires every item stated)",
     ),
+    "cross-border-vat": Rule(
+        "warning",
+        "a VAT-like tax is charged to a business client in another country",
+        "{tax} is charged to a business in another country ({provider} to {client}): for "
+        "business-to-business services the place of supply is usually the client's country "
+        "(reverse charge); remove the tax and say so in pricing.tax_note, or silence this "
+        "with the reason",
+    ),
+    "consumer-unfair": Rule(
+        "warning",
+        "a consumer engagement carries a term presumed unfair for consumers under its law",
+        "{what} is presumed unfair in a consumer contract ({law}): {fix}",
+    ),
+    "no-law-country": Rule(
+        "warning",
+        "neither `law.country` nor `provider.country` is set",
+        "no governing law: set provider.country (once, in the workspace profile) or "
+        "law.country, so that the terms name the law and the court",
+    ),
+    "no-insurance": Rule(
+        "warning",
+        "no `provider.insurance` for a profession that must state it (Italian architects, "
+        "engineers, surveyors, lawyers, accountants)",
+        "an Italian {profession} must tell the client the professional insurance (insurer, "
+        "policy, cover) on taking on the engagement (DPR 137/2012, art. 5): set "
+        "provider.insurance",
+    ),
 }
+
+# Professions that must state their professional liability insurance, by country.
+INSURED_PROFESSIONS = {"IT": ("architect", "engineer", "surveyor", "lawyer", "accountant")}
+# Names of taxes that work like VAT (charged by the supplier's country of supply).
+_VAT_NAMES = re.compile(r"\b(VAT|IVA|TVA|MwSt|USt|BTW|MOMS|GST|DPH|ÁFA)\b", re.IGNORECASE)
+# Acceptance criteria that bind the client by silence.
+_SILENCE = re.compile(
+    r"no objection|without objection|silence|non formula osservazioni|silenzio|"
+    r"nu transmite observații|nu formulează obiecții|tăcere",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -296,7 +335,9 @@ def review(spec: Spec, document: Document, *, today: date) -> Review:
 def find(spec: Spec, document: Document, *, today: date) -> list[Finding]:
     """Every finding on ``spec``, in file order."""
     findings = []
-    checks = (_scope, _duties, _money, _exit, _process, _words, _first_person, _pricing)
+    checks = (
+        _scope, _duties, _money, _exit, _process, _words, _first_person, _pricing, _legal,
+    )
     for check in checks:
         for code, path, fields in check(spec):
             findings.append(_finding(document, code, path, fields))
@@ -554,3 +595,37 @@ def _first_person(spec: Spec) -> Raw:
             if match[0] != "US":
                 yield "first-person", path, {"word": match[0]}
                 break
+
+
+# Governing law, consumers, professionals (issue 11) ----------------------------------------
+
+
+def _legal(spec: Spec) -> Raw:
+    provider, client = spec.provider, spec.client
+    if law_country(spec) is None:
+        yield "no-law-country", ("provider", "country"), {}
+    if (
+        provider.country and client.country and provider.country != client.country
+        and not client.consumer
+    ):
+        for index, tax in enumerate(spec.pricing.taxes):
+            if _VAT_NAMES.search(tax.name):
+                fields = {"tax": f"{tax.name} {tax.percent}%", "provider": provider.country,
+                          "client": client.country}
+                yield "cross-border-vat", ("pricing", "taxes", index), fields
+    regime = consumer_regime(spec)
+    if regime is not None:
+        unfair = consumer_law("en", regime)
+        law = unfair["unfair"] if unfair else regime
+        if spec.exit is not None and spec.exit.kill_fee_percent:
+            fields = {"what": "a kill fee only the client pays", "law": law,
+                      "fix": "remove exit.kill_fee_percent (it is not printed for a consumer)"}
+            yield "consumer-unfair", ("exit", "kill_fee_percent"), fields
+        for index, deliverable in enumerate(spec.scope.deliverables):
+            if deliverable.acceptance and _SILENCE.search(deliverable.acceptance):
+                fields = {"what": "acceptance by silence", "law": law,
+                          "fix": "let the client accept in writing"}
+                yield "consumer-unfair", ("scope", "deliverables", index, "acceptance"), fields
+    insured = INSURED_PROFESSIONS.get(provider.country or "", ())
+    if provider.profession in insured and provider.insurance is None:
+        yield "no-insurance", ("provider", "insurance"), {"profession": provider.profession}

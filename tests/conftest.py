@@ -64,6 +64,7 @@ provider:
   name: Studio
   address: Street 1
   signatory: Ann Provider
+  country: GB
 client:
   name: Client Co
   address: Road 2

@@ -9,6 +9,7 @@ import pytest
 
 from engage.build import build, prepare
 from engage.formats import Formats
+from engage.law import locale_of
 from tests.conftest import EXAMPLES, pdf_text
 
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
@@ -28,7 +29,9 @@ def test_there_are_examples_in_every_language() -> None:
 @pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda spec: spec.name)
 def test_example_builds_with_its_computed_amounts(spec: Path, built: dict[str, Path]) -> None:
     prepared = prepare(spec)
-    formats = Formats(prepared.spec.language, prepared.spec.currency)
+    formats = Formats(
+        prepared.spec.language, prepared.spec.currency, locale_of(prepared.spec)
+    )
     figures = prepared.figures
     text = pdf_text(built[spec.name])
     amounts = [figures.total, figures.subtotal, *(step.amount for step in figures.instalments)]

@@ -18,6 +18,7 @@ import pytest
 from engage.build import build, prepare
 from engage.clauses import load_library
 from engage.formats import Formats
+from engage.law import law_country
 from engage.render import load_labels
 from tests.conftest import EXAMPLES, MINIMAL_SPEC, ROOT, pdf_text, run_cli
 
@@ -63,12 +64,13 @@ def test_every_language_has_the_same_clauses_with_the_same_front_matter() -> Non
         assert sorted(library) == sorted(english), language
         for clause_id, clause in english.items():
             ours, theirs = library[clause_id].meta, clause.meta
-            assert (ours.order, ours.when, ours.optional, ours.onerous) == (
+            assert (ours.order, ours.when, ours.optional, bool(ours.onerous)) == (
                 theirs.order,
                 theirs.when,
                 theirs.optional,
-                theirs.onerous,
+                bool(theirs.onerous),
             ), f"{language}/{clause_id}.md"
+            assert type(ours.onerous) is type(theirs.onerous), f"{language}/{clause_id}.md"
             assert ours.title != theirs.title, f"{language}/{clause_id}.md is not translated"
 
 
@@ -86,8 +88,10 @@ def test_every_language_has_the_same_labels() -> None:
         assert set(labels) == set(english), language
         assert all(isinstance(value, str) and value for value in labels.values()), language
         assert "{number}" in labels["clause_ref"]
-    assert "1341 e 1342 del Codice Civile" in _labels("it")["onerous_law"]
-    assert "art. 1203 din Codul civil" in _labels("ro")["onerous_law"]
+    assert "1341 e 1342 del Codice Civile" in _labels("it")["onerous_law_IT"]
+    assert "art. 1203 din Codul civil" in _labels("ro")["onerous_law_RO"]
+    assert "1341 and 1342 of the Italian Civil Code" in _labels("en")["onerous_law_IT"]
+    assert "art. 20, comma 1-bis" in _labels("it")["approval_forms_IT"]
 
 
 def test_romanian_text_uses_comma_below_never_cedilla() -> None:
@@ -156,8 +160,10 @@ def test_every_example_builds_in_every_language_with_the_same_numbering(
             numbering[language] = [(c.id, c.number, c.onerous) for c in prepared.clauses]
             labels = _labels(language)
             assert labels["document_title"] in prepared.html
+            # The law decides, whatever the language: Italian and Romanian law ask for it.
             approval = labels["onerous_title"] in prepared.html
-            assert approval == (language != "en" and any(c.onerous for c in prepared.clauses))
+            needed = law_country(prepared.spec) in ("IT", "RO")
+            assert approval == (needed and any(c.onerous for c in prepared.clauses))
         assert numbering["it"] == numbering["en"] == numbering["ro"], add
 
 
@@ -245,7 +251,7 @@ def test_italian_example_has_local_dates_and_labels_and_no_english(
     for date in ["8 febbraio 2027", "28 febbraio 2027", "l’8 marzo 2027", "29 ottobre 2027"]:
         assert date in text, date
     assert "CONDIZIONI DI INCARICO" in text or "Condizioni di incarico" in text
-    assert "Pagina 1 di 11" in text
+    assert "Pagina 1 di 14" in text
     assert "all’art.\xa03" in text  # clause references in Italian, kept on one line
     assert "(di seguito «il Professionista»)" in re.sub(r"\s+", " ", text)
     _assert_no_english_labels(text, "it")
@@ -257,18 +263,22 @@ def test_italian_example_ends_with_the_specific_approval_block(
     _, text = built("renovation-it.yaml")
     prepared = prepare(EXAMPLES / "renovation-it.yaml")
     block = _squash(text[text.rindex("Approvazione specifica delle clausole") :])
+    flat = " ".join(block.split())
     assert block.startswith(
         "Approvazione specifica delle clausole\nAi sensi e per gli effetti degli artt. 1341 e "
         "1342 del Codice Civile"
     )
-    assert "Il Committente approva specificamente per iscritto le seguenti clausole:" in block
+    assert "di approvare specificamente per iscritto le clausole seguenti" in flat
     onerous = [clause for clause in prepared.clauses if clause.onerous]
-    assert [clause.number for clause in onerous] == [7, 8, 12, 14, 16, 17]
+    # A consumer: no liability cap, no set-off ban, no recap binding by silence (not onerous).
+    assert [clause.number for clause in onerous] == [3, 7, 8, 13, 15, 19]
     for clause in onerous:
-        assert f"\nArt. {clause.number} {clause.title}\n" in block
-    assert "Art. 8 Sospensione per mancato pagamento" in block
-    assert "Art. 17 Legge applicabile e foro competente" in block
-    assert "Per Giulia Conti\n" in block  # a separate signature by the client
+        assert clause.summary
+        assert f"Art. {clause.number} {clause.title}: " in flat
+    assert "Art. 8 Sospensione per mancato pagamento: facoltà del Professionista" in flat
+    assert "Art. 19 Legge applicabile e foro competente: le presenti condizioni" in flat
+    assert "\nGiulia Conti\nNome e qualifica" in block  # a separate signature by the client
+    assert "art. 20, comma 1-bis, D.Lgs. 82/2005" in flat
 
 
 # ---- The Romanian example ------------------------------------------------------------------
@@ -326,14 +336,17 @@ def test_romanian_example_ends_with_the_specific_approval_block(
     _, text = built("translation-ro.yaml")
     prepared = prepare(EXAMPLES / "translation-ro.yaml")
     block = _squash(text[text.rindex("Acceptarea expresă a clauzelor neuzuale") :])
+    flat = " ".join(block.split())
     assert "Potrivit art. 1203 din Codul civil" in block
-    assert "Beneficiarul acceptă în mod expres, în scris, următoarele clauze:" in block
+    assert "acceptă în mod expres următoarele clauze, al căror conținut este indicat" in flat
     onerous = [clause for clause in prepared.clauses if clause.onerous]
-    assert [clause.number for clause in onerous] == [7, 8, 12, 14, 17, 18]
+    assert [clause.number for clause in onerous] == [3, 4, 7, 8, 10, 12, 14, 17, 18]
     for clause in onerous:
-        assert f"\nArt. {clause.number} {clause.title}\n" in block
+        assert f"Art. {clause.number} {clause.title}: " in flat
+    assert "Art. 7 Plata: lucrările încep numai după primirea avansului; plata integrală" in flat
     assert "Art. 14 Încetarea contractului" in block
     assert "Pentru Tehnoterm Industrial SRL\n" in block
+    assert "art. 25 alin. (2) din Regulamentul (UE) nr. 910/2014" in flat
 
 
 def _assert_no_english_labels(text: str, language: str) -> None:
@@ -361,7 +374,7 @@ def test_english_prints_the_approval_block_only_when_the_spec_asks(
     if asked:
         block = text[text.rindex("Specific approval of clauses") :]
         assert "The client specifically approves, in writing, the following clauses:" in block
-        assert f"\nClause {suspension.number} Suspension of work for non-payment\n" in block
+        assert f"\nClause {suspension.number} Suspension of work for non-payment: the " in block
         assert "For Client Co\n" in block
     else:
         assert "Specific approval of clauses" not in text

@@ -165,6 +165,26 @@ RULE_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"pricing.expenses": {"cap": "200.00"}},
         {"pricing.expenses": {"cap": "200.00", "items": ["Travel", "Printing"]}},
     ),
+    (
+        "cross-border-vat",
+        {"client.country": "IT", "pricing.taxes": [{"name": "VAT", "percent": "20"}]},
+        {"client.country": "GB", "pricing.taxes": [{"name": "VAT", "percent": "20"}]},
+    ),
+    (
+        "consumer-unfair",
+        {"client.consumer": "true", "exit.kill_fee_percent": "10"},
+        {"client.consumer": "true", "exit.kill_fee_percent": "10", "law.country": "US"},
+    ),
+    ("no-law-country", {"provider.country": DELETE}, {"law.country": "RO"}),
+    (
+        "no-insurance",
+        {"provider.country": "IT", "provider.profession": "engineer"},
+        {
+            "provider.country": "IT",
+            "provider.profession": "engineer",
+            "provider.insurance": {"insurer": "Assicura", "policy": "P-1", "cover": "500000.00"},
+        },
+    ),
 ]
 
 
@@ -225,12 +245,13 @@ def test_findings_on_the_minimal_spec_are_located_and_explained(tmp_path: Path) 
         (1, 1, "no-notice"),
         (1, 1, "no-provider-exit"),
         (1, 1, "no-valid-until"),
+        (6, 1, "no-law-country"),
         (19, 1, "no-exclusions"),
         (19, 1, "revisions-unstated"),
     ]
     lines = [str(finding) for finding in findings]
     file = tmp_path / "spec.yaml"
-    assert lines[8] == (
+    assert lines[9] == (
         f"{file}:19:1: warning: no-exclusions: nothing is excluded: list what the price does not "
         "cover under scope.excluded, or every request looks like part of the job"
     )

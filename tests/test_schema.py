@@ -105,7 +105,7 @@ def test_the_schema_flags_what_engage_refuses(
 
 def test_descriptions_come_from_the_field_docstrings() -> None:
     schema = spec_schema()
-    party = schema["$defs"]["Party"]["properties"]
+    party = schema["$defs"]["Provider"]["properties"]
     assert party["signatory"]["description"].startswith("Who signs, and in what capacity")
     assert schema["properties"]["review"]["description"].startswith("How `engage check`")
     silence = schema["$defs"]["Silence"]

@@ -69,7 +69,7 @@ def test_spec_values_win_over_the_profile_and_errors_point_at_the_right_file(
     with pytest.raises(SpecError) as caught:
         build(spec)
     assert str(caught.value) == (
-        f"{profile}:19:13: payment.due_days: 'soon' is not a whole number of 0 or more"
+        f"{profile}:20:13: payment.due_days: 'soon' is not a whole number of 0 or more"
     )
 
 

@@ -17,6 +17,7 @@ from engage._resources import data_dir
 from engage.build import Prepared, prepare
 from engage.errors import RenderError
 from engage.formats import Formats
+from engage.law import locale_of
 from engage.pdf import write_pdf
 from tests.adversarial.helpers import SENTINEL, leftovers, minimal_tree
 from tests.conftest import EXAMPLES, MINIMAL_SPEC, clause, pdf_text, run_cli, write_tree
@@ -53,7 +54,7 @@ def printed_figures(prepared: Prepared) -> tuple[set[str], re.Pattern[str]]:
     """Every amount engage computed for a spec, as printed, and the amounts written in the
     spec's own text."""
     spec, figures = prepared.spec, prepared.figures
-    formats = Formats(spec.language, spec.currency)
+    formats = Formats(spec.language, spec.currency, locale_of(spec))
     amounts = [
         *(line.amount for line in figures.lines),
         *(line.unit_price for line in figures.lines if line.unit_price is not None),
@@ -74,6 +75,8 @@ def printed_figures(prepared: Prepared) -> tuple[set[str], re.Pattern[str]]:
         pricing.expenses and pricing.expenses.cap,
     ]
     amounts += [amount for amount in terms if amount]
+    if spec.provider.insurance is not None:  # the cover is a figure of the spec too
+        amounts.append(spec.provider.insurance.cover)
     pattern = amount_pattern(formats)
     printed = {_plain(formats.money(amount)) for amount in amounts}
     printed |= {match for text in _strings(prepared.document.data)
@@ -109,7 +112,7 @@ def test_every_amount_in_the_text_layer_is_a_computed_figure(tmp_path: Path, sou
     found = set(pattern.findall(layer))
     assert found, "no amounts found: the pattern does not fit this document"
     assert found <= printed, f"amounts nobody computed: {sorted(found - printed)}"
-    formats = Formats(prepared.spec.language, prepared.spec.currency)
+    formats = Formats(prepared.spec.language, prepared.spec.currency, locale_of(prepared.spec))
     total = prepared.figures.total
     must_show = {_plain(formats.money(total))}
     must_show |= {_plain(formats.money(step.amount)) for step in prepared.figures.instalments}
