@@ -19,18 +19,18 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.entities import html5
+from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any
 
-from babel.numbers import get_currency_symbol
 from jinja2 import TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engage.clauses import Clause
 from engage.errors import ClauseError, SpecError
-from engage.formats import LOCALES
-from engage.load import Document, hidden_character, hidden_message
+from engage.load import Document, hidden_character, hidden_message, without_hidden
 from engage.models import Spec
 from engage.sandbox import FileLoader, Sandbox, limited, located
 from engage.validate import problem_at
@@ -101,12 +101,15 @@ def assemble(
             return str(markdown.render(source))
 
         html = limited(clause.file, render, clause.body_line - 1)
-        amounts.check(clause, html)
         html = re.sub(
             rf"<p>{token}([a-z_]+)</p>\n?", rf'<{TABLE_TAG} name="\1"></{TABLE_TAG}>\n', html
         )
         if token in html:
             raise ClauseError.at(clause.file, "table(...) must stand on a line of its own")
+        # What the reader sees, not what the clause wrote: Markdown and character references
+        # (``&#x202e;``, ``&shy;``) make characters the source never held.
+        _check_seen(clause, html)
+        amounts.check(clause, html, _title_line(clause))
         assembled.append(
             AssembledClause(
                 clause.id, numbers[clause.id], clause.meta.title, html, clause.meta.onerous
@@ -127,43 +130,189 @@ def _check_rendered(clause: Clause, source: str) -> None:
         raise ClauseError.at(clause.file, message)
 
 
+def _check_seen(clause: Clause, html: str) -> None:
+    """Refuse an invisible or bidirectional control character in the clause as rendered
+    (text and attributes, character references decoded) or in its title."""
+    for text, title in ((clause.meta.title, True), (html_text.unescape(html), False)):
+        found = hidden_character(text)
+        if found:
+            char = found[0]
+            line = _title_line(clause) if title else _line_of_char(clause, char)
+            prefix = "title: " if title else ""
+            message = f"{prefix}prints a forbidden character: {hidden_message(char)}"
+            raise ClauseError.at(clause.file, message, line)
+
+
+def _line_of_char(clause: Clause, char: str) -> int | None:
+    """The body line that writes ``char``, as itself or as a character reference."""
+    names = [name for name, value in html5.items() if value == char]
+    written = re.compile(
+        "|".join(
+            [re.escape(char), rf"&#0*{ord(char)};", rf"&#[xX]0*{ord(char):x};"]
+            + [re.escape(f"&{name}") for name in names if name.endswith(";")]
+        ),
+        re.IGNORECASE,
+    )
+    found = written.search(clause.body)
+    return None if found is None else clause.body_line + clause.body.count("\n", 0, found.start())
+
+
+def _title_line(clause: Clause) -> int | None:
+    """The line of the clause file that holds its ``title:``."""
+    for number, line in enumerate(clause.source.split("\n")[1 : clause.body_line - 1], 2):
+        if line.startswith("title:"):
+            return number
+    return None
+
+
 class _Amounts:
-    """Amounts in the document's currency, as Babel writes them (``€1,200.50``,
-    ``1.200,50 €``, ``1.200,50 RON``): a clause may print those the spec holds (every figure,
-    and any amount in the spec's own text), and no other."""
+    """Amounts of money in the text the reader sees: a number next to a currency sign, code
+    or word, in any currency (``€1,200.50``, ``1.200,50 €``, ``RON 1.200,50``, ``1 200 lei``).
+    A clause may print those the spec holds (every figure, and any amount in the spec's own
+    text), and no other.
+
+    Amounts are looked for in ``reader_text``: the Markdown rendered, character references
+    decoded, and the text normalised, so that nothing a reader cannot see (a zero-width
+    space, a soft hyphen, a tag) and no look-alike (fullwidth or Arabic-Indic digits, a thin
+    space, a line break, emphasis around a digit) can hide an amount from the check."""
 
     def __init__(self, context: dict[str, Any]) -> None:
-        currency = str(context["currency"])
-        locale = LOCALES.get(str(context["language"]), str(context["language"]))
-        symbols = {currency, get_currency_symbol(currency, locale)}
-        symbols |= {symbol[-1] for symbol in symbols if unicodedata.category(symbol[-1]) == "Sc"}
-        unit = "|".join(re.escape(symbol) for symbol in sorted(symbols, key=len, reverse=True))
-        number = r"\d(?:[\d.,\u00a0\u202f]*\d)?"
-        space = "[ \u00a0\u202f]?"
-        self.pattern = re.compile(
-            rf"(?:{unit}){space}{number}|{number}{space}(?:{unit})(?![A-Za-z])"
-        )
         self.allowed = {
-            self._key(match[0])
-            for text in _strings(context)
-            for match in self.pattern.finditer(text)
+            key for text in _strings(context) for key, _, _ in _amounts_in(_normalised(text))
         }
 
-    @staticmethod
-    def _key(amount: str) -> str:
-        return "".join(amount.split())
-
-    def check(self, clause: Clause, html: str) -> None:
-        text = html_text.unescape(re.sub(r"<[^>]*>", "", html))
-        for match in self.pattern.finditer(text):
-            if self._key(match[0]) not in self.allowed:
-                index = clause.body.find(match[0])
+    def check(self, clause: Clause, html: str, title_line: int | None) -> None:
+        title = _normalised(clause.meta.title)
+        text = f"{title} {reader_text(html)}"
+        for key, start, end in _amounts_in(text):
+            if key not in self.allowed:
+                shown = text[start:end]
+                line = title_line if start < len(title) else _line_of(clause, shown)
                 raise ClauseError.at(
                     clause.file,
-                    f"prints the amount {match[0]!r}, which is not a figure of the spec: amounts "
-                    "must come from the spec, like {{ pricing.total }}",
-                    None if index < 0 else clause.body_line + clause.body.count("\n", 0, index),
+                    f"{'title: ' if start < len(title) else ''}prints the amount {shown!r}, "
+                    "which is not a figure of the spec: amounts must come from the spec, "
+                    "like {{ pricing.total }}",
+                    line,
                 )
+
+
+# Every currency sign (Unicode category Sc; fullwidth ones become these under NFKC).
+_SIGNS = (
+    "$\xa2-\xa5\u058f\u060b\u07fe\u07ff\u09f2\u09f3\u09fb\u0af1\u0bf9\u0e3f\u17db\u20a0-\u20c0"
+    "\ua838\ufdfc\ufe69\uff04\uffe0\uffe1\uffe5\uffe6\U00011fdd-\U00011fe0\U0001e2ff\U0001ecb0"
+)
+# Currency codes that are also common words or names in a contract ("TOP 10", "PHP 8").
+_NOT_CODES = "ALL AMD BAD BAN BEL BOB CUP GEL MAD MOP NIC PEN PES PHP SOS TOP TRY XXX"
+# Currency words in English, Italian and Romanian (compared in lower case).
+_WORDS = """
+    eur euro euros eurocent eurocents cent cents centesimo centesimi usd gbp chf dollar
+    dollars dollaro dollari dolar dolari buck bucks pound pounds sterling quid sterlina
+    sterline lira lire liră leu lei bani franc francs franchi franci yen yeni
+    yuan renminbi rupee rupees rupia rupie ruble rubles rouble roubles rublo rubli zloty
+    złoty zloți forint forinți krona kronor krone kroner koruna peso
+    pesos bitcoin bitcoins btc
+"""
+_NUMBER = re.compile(r"[.,]?(?:\d{1,3}(?: \d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,'’]\d+)*)")
+# What a reader may take for the currency of the number that follows or precedes it.
+_BEFORE = re.compile(
+    rf"(?:(?<![^\W\d_])[A-Z]{{0,3}}[{_SIGNS}]|[{_SIGNS}]|(?<![^\W\d_])(?P<word>[^\W\d_]+))"
+    r" ?[:=]? ?[-+\u2212]? ?\Z"
+)
+_AFTER = re.compile(rf" ?(?:[{_SIGNS}]|(?P<word>[^\W\d_]+))")
+
+
+@functools.cache
+def _codes() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies()) - frozenset(_NOT_CODES.split())
+
+
+@functools.cache
+def _words() -> frozenset[str]:
+    return frozenset(_WORDS.split())
+
+
+def _is_currency(match: re.Match[str]) -> bool:
+    word = match["word"]
+    return word is None or word in _codes() or word.lower() in _words()
+
+
+def _amounts_in(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each amount of money in normalised ``text``: a key to compare it by (its text without
+    spaces), where it starts and where it ends."""
+    for number in _NUMBER.finditer(text):
+        start, end = number.span()
+        before = _BEFORE.search(text, max(0, start - 24), start)
+        after = _AFTER.match(text, end)
+        if before is not None and _is_currency(before):
+            start = before.start()
+        elif after is not None and _is_currency(after):
+            end = after.end()
+        else:
+            continue
+        yield "".join(text[start:end].split()), start, end
+
+
+def reader_text(html: str) -> str:
+    """The text a reader sees in an HTML fragment, normalised (see ``_normalised``)."""
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    return _normalised("".join(parser.parts))
+
+
+def _normalised(text: str) -> str:
+    """``text`` as a reader tells it apart: compatibility forms folded (NFKC: fullwidth and
+    circled digits, no-break and other spaces), what no font draws removed (format and other
+    default-ignorable characters, soft hyphens), every decimal digit written 0-9, and every
+    run of whitespace one space."""
+    text = without_hidden(unicodedata.normalize("NFKC", text))
+    text = _OTHER_DIGITS.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
+    return " ".join(text.split())
+
+
+_OTHER_DIGITS = re.compile(r"(?![0-9])\d")
+
+
+class _TextParser(HTMLParser):
+    """The text of an HTML fragment, character references decoded once (as a browser does),
+    with the numbers of ordered lists written out: ``<ol start="5000">`` shows "5000."."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[int | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "ol":
+            start = dict(attrs).get("start") or "1"
+            self.lists.append(int(start) if start.isdigit() else 1)
+        elif tag == "ul":
+            self.lists.append(None)
+        elif tag == "li" and self.lists and self.lists[-1] is not None:
+            self.parts.append(f"{self.lists[-1]}. ")
+            self.lists[-1] += 1
+        elif tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _line_of(clause: Clause, shown: str) -> int | None:
+    """The body line that seems to write ``shown`` (or its number), when one does."""
+    numbers = _NUMBER.findall(shown)
+    for needle in (shown, *numbers, *(max(numbers, key=len).split() if numbers else ())):
+        index = clause.body.find(needle)
+        if needle and index >= 0:
+            return clause.body_line + clause.body.count("\n", 0, index)
+    return None
 
 
 def _strings(value: Any) -> Iterator[str]:
