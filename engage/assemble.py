@@ -220,6 +220,14 @@ _BEFORE = re.compile(
     r" ?[:=]? ?[-+\u2212]? ?\Z"
 )
 _AFTER = re.compile(rf" ?(?:[{_SIGNS}]|(?P<word>[^\W\d_]+))")
+# What changes the value of an amount written before it: letters or combining marks right after
+# the last digit ("€1,000.00k", a stroke through a digit), or a word that multiplies it.
+_MULTIPLIER = re.compile(
+    r"(?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+    r"| (?:thousands?|millions?|billions?|mila|milion[ei]|miliard[oi]|mii|milioane?|miliarde?|"
+    r"k|m|bn|mn|mln|mld)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -248,6 +256,8 @@ def _amounts_in(text: str) -> Iterator[tuple[str, int, int]]:
         after = _AFTER.match(text, end)
         if before is not None and _is_currency(before):
             start = before.start()
+            multiplier = _MULTIPLIER.match(text, end)
+            end = end if multiplier is None else multiplier.end()
         elif after is not None and _is_currency(after):
             end = after.end()
         else:
@@ -306,13 +316,23 @@ class _TextParser(HTMLParser):
 
 
 def _line_of(clause: Clause, shown: str) -> int | None:
-    """The body line that seems to write ``shown`` (or its number), when one does."""
+    """The body line that seems to write ``shown`` (or its number), when one does: the first
+    whose own text, read as the reader would, holds it."""
     numbers = _NUMBER.findall(shown)
-    for needle in (shown, *numbers, *(max(numbers, key=len).split() if numbers else ())):
-        index = clause.body.find(needle)
-        if needle and index >= 0:
-            return clause.body_line + clause.body.count("\n", 0, index)
+    lines = clause.body.split("\n")
+    seen = [_seen(line) for line in lines]
+    for needle in ("".join(shown.split()), *("".join(number.split()) for number in numbers)):
+        for offset, text in enumerate(seen):
+            if needle and needle in text:
+                return clause.body_line + offset
     return None
+
+
+def _seen(line: str) -> str:
+    return "".join(_normalised(html_text.unescape(_MARKUP.sub("", line))).split())
+
+
+_MARKUP = re.compile(r"[*_`~\\]")
 
 
 def _strings(value: Any) -> Iterator[str]:
