@@ -217,8 +217,9 @@ _NUMBER = re.compile(r"[.,]?(?:\d{1,3}(?: \d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,'â€
 # What a reader may take for the currency of the number that follows or precedes it.
 _BEFORE = re.compile(
     rf"(?:(?<![^\W\d_])[A-Z]{{0,3}}[{_SIGNS}]|[{_SIGNS}]|(?<![^\W\d_])(?P<word>[^\W\d_]+))"
-    r" ?[:=]? ?[-+\u2212]? ?\Z"
+    r" ?[:=*_~]{0,2} ?[-+\u2212]? ?\Z"
 )
+_PERCENT = re.compile(" ?[%\u2030]")
 _AFTER = re.compile(rf" ?(?:[{_SIGNS}]|(?P<word>[^\W\d_]+))")
 # What changes the value of an amount written before it: letters or combining marks right after
 # the last digit ("â‚¬1,000.00k", a stroke through a digit), or a word that multiplies it.
@@ -252,6 +253,8 @@ def _amounts_in(text: str) -> Iterator[tuple[str, int, int]]:
     spaces), where it starts and where it ends."""
     for number in _NUMBER.finditer(text):
         start, end = number.span()
+        if _PERCENT.match(text, end):
+            continue
         before = _BEFORE.search(text, max(0, start - 24), start)
         after = _AFTER.match(text, end)
         if before is not None and _is_currency(before):
