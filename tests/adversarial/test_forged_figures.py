@@ -431,7 +431,8 @@ LEGITIMATE = [
     "Invoices are paid in EUR by bank transfer within 30 days; 2 revisions; 5000 words.",
     "Invoices are paid in EUR. 30 days after delivery; EUR (30 days); EUR: 30 % upfront.",
     "Clause {{ ref('evil') }} applies; 30 % interest; 1.5 hours; version 2.0.",
-    "✔️ Done. Devanagari: \u0915\u094d\u200d\u0937. Persian: \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.",
+    "✔️ Done. Devanagari: \u0915\u094d\u200d\u0937. "
+    "Persian: \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.",
     "&copy; Studio &amp; Co. &mdash; 10 &times; 2 pages.",
     "Total {{ pricing.total }}\n\n1. first\n2. second",
 ]
