@@ -322,9 +322,21 @@ def test_a_control_written_as_a_reference_is_refused_after_markdown(
     assert refused(spec, where=evil, line=line) == printed(code, name)
 
 
-def test_a_control_printed_by_jinja_is_refused(tmp_path: Path) -> None:
-    spec, evil = hostile(tmp_path, "Within {{ '\\u2067' }}30 days.")
-    assert refused(spec, where=evil) == printed("2067", "RIGHT-TO-LEFT ISOLATE")
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Within {{ '\\u2067' }}30 days.", printed("2067", "RIGHT-TO-LEFT ISOLATE")),
+        ("Within {{ '&#x202e;'|safe }}syad 03.", printed("202E", "RIGHT-TO-LEFT OVERRIDE")),
+        ("Pay €{{ '&#8203;'|safe }}999.00.", printed("200B", "ZERO WIDTH SPACE")),
+        ("Pay {{ '&euro;&#x39;99'|safe }} now.", forged("€999")),
+        ("Pay {{ '€'|e }}&nbsp;999 now.", forged("€ 999")),
+    ],
+)
+def test_what_jinja_prints_is_checked_after_markdown(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    spec, evil = hostile(tmp_path, body)
+    assert refused(spec, where=evil) == message
 
 
 # ---- Every path that renders clauses -------------------------------------------------------
