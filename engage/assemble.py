@@ -178,23 +178,38 @@ class _Amounts:
 
     def __init__(self, context: dict[str, Any]) -> None:
         self.allowed = {
-            key for text in _strings(context) for key, _, _ in _amounts_in(_normalised(text))
+            reading.key
+            for text in _strings(context)
+            for readings in _amounts_in(_normalised(text))
+            for reading in readings
         }
 
     def check(self, clause: Clause, html: str, title_line: int | None) -> None:
         title = _normalised(clause.meta.title)
         text = f"{title} {reader_text(html)}"
-        for key, start, end in _amounts_in(text):
-            if key not in self.allowed:
-                shown = text[start:end]
-                line = title_line if start < len(title) else _line_of(clause, shown)
-                raise ClauseError.at(
-                    clause.file,
-                    f"{'title: ' if start < len(title) else ''}prints the amount {shown!r}, "
-                    "which is not a figure of the spec: amounts must come from the spec, "
-                    "like {{ pricing.total }}",
-                    line,
-                )
+        numbers = list(_amounts_in(text))
+        # A currency sign between two numbers ("€1,000.00 in 2 €500.00 instalments") belongs
+        # to the one it makes a figure with; the other is then a plain number.
+        claimed = {
+            reading.marker
+            for readings in numbers
+            for reading in readings
+            if reading.key in self.allowed
+        }
+        for readings in numbers:
+            if any(reading.key in self.allowed for reading in readings):
+                continue
+            forged = [reading for reading in readings if reading.marker not in claimed]
+            if not forged:
+                continue
+            in_title = forged[0].start < len(title)
+            shown = text[forged[0].start : forged[0].end]
+            raise ClauseError.at(
+                clause.file,
+                f"{'title: ' if in_title else ''}prints the amount {shown!r}, which is not a "
+                "figure of the spec: amounts must come from the spec, like {{ pricing.total }}",
+                title_line if in_title else _line_of(clause, shown),
+            )
 
 
 # Every currency sign (Unicode category Sc; fullwidth ones become these under NFKC).
@@ -220,7 +235,7 @@ _BEFORE = re.compile(
     r" ?[:=*_~]{0,2} ?[-+\u2212]? ?\Z"
 )
 _PERCENT = re.compile(" ?[%\u2030]")
-_AFTER = re.compile(rf" ?(?:[{_SIGNS}]|(?P<word>[^\W\d_]+))")
+_AFTER = re.compile(rf" ?(?P<marker>[{_SIGNS}]|(?P<word>[^\W\d_]+))")
 # What changes the value of an amount written before it: letters or combining marks right after
 # the last digit ("€1,000.00k", a stroke through a digit), or a word that multiplies it.
 _MULTIPLIER = re.compile(
@@ -248,24 +263,40 @@ def _is_currency(match: re.Match[str]) -> bool:
     return word is None or word in _codes() or word.lower() in _words()
 
 
-def _amounts_in(text: str) -> Iterator[tuple[str, int, int]]:
-    """Each amount of money in normalised ``text``: a key to compare it by (its text without
-    spaces), where it starts and where it ends."""
+@dataclass(frozen=True)
+class _Reading:
+    """One way a reader may take a number for an amount of money."""
+
+    key: str
+    """The amount's text without spaces, to compare it by."""
+    start: int
+    end: int
+    marker: int
+    """Where its currency sign, code or word starts."""
+
+
+def _amounts_in(text: str) -> Iterator[list[_Reading]]:
+    """For each number in normalised ``text`` next to a currency, how it may be read: with
+    the currency before it, after it, or both ("500 € 999" may be read either way)."""
     for number in _NUMBER.finditer(text):
         start, end = number.span()
         if _PERCENT.match(text, end):
             continue
+        readings = []
         before = _BEFORE.search(text, max(0, start - 24), start)
-        after = _AFTER.match(text, end)
         if before is not None and _is_currency(before):
-            start = before.start()
             multiplier = _MULTIPLIER.match(text, end)
-            end = end if multiplier is None else multiplier.end()
-        elif after is not None and _is_currency(after):
-            end = after.end()
-        else:
-            continue
-        yield "".join(text[start:end].split()), start, end
+            last = end if multiplier is None else multiplier.end()
+            readings.append(_reading(text, before.start(), last, before.start()))
+        after = _AFTER.match(text, end)
+        if after is not None and _is_currency(after):
+            readings.append(_reading(text, start, after.end(), after.start("marker")))
+        if readings:
+            yield readings
+
+
+def _reading(text: str, start: int, end: int, marker: int) -> _Reading:
+    return _Reading("".join(text[start:end].split()), start, end, marker)
 
 
 def reader_text(html: str) -> str:

@@ -250,7 +250,9 @@ def test_an_amount_in_any_currency_is_checked(tmp_path: Path, written: str, show
         ("Total {{ pricing.total|replace('1', '9') }}.", "€9,000.00"),
         ("Total {{ pricing.total[:-1] }}.", "€1,000.0"),
         ("Total {{ '€' ~ '\\uff19' * 3 }}.", "€999"),
-        ("Total {{ '9' }}{{ pricing.total }}.", "9€"),
+        ("Total {{ pricing.total }}{{ '9' }}.", "€1,000.009"),
+        ("Total 500 € 999.", "500 €"),
+        ("Total € 999 €.", "€ 999"),
         ("Total {{ pricing.total }}**0**.", "€1,000.000"),
     ],
 )
@@ -447,6 +449,7 @@ LEGITIMATE = [
     "Persian: \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.",
     "&copy; Studio &amp; Co. &mdash; 10 &times; 2 pages.",
     "Total {{ pricing.total }}\n\n1. first\n2. second",
+    "{{ pricing.total }} in 2 {{ payment.deposit }} instalments; {{ pricing.total }} 12 times.",
 ]
 
 
