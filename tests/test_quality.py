@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 LAYERS = {
     "errors": 0, "_resources": 0, "fingerprint": 0,
     "models": 1, "load": 1, "embed": 1,
-    "validate": 2, "money": 2, "formats": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
+    "validate": 2, "money": 2, "formats": 2, "sandbox": 2, "seen": 2, "workspace": 2, "fresh": 3,
     "clauses": 3, "context": 3, "review": 3, "schema": 3,
     "assemble": 4, "output": 4,
     "render": 5, "pdf": 5,
