@@ -6,8 +6,10 @@ so a client called ``*ACME*`` stays ``*ACME*``. Tables are asked for with
 ``{{ table("prices") }}`` on a line of their own and filled in by the render stage.
 
 Each clause renders within the sandbox's time and memory limits (``limited``), to at most
-``MAX_RENDERED`` characters, with no invisible control characters, and without printing an
-amount in the document's currency that is not one of the spec's figures (or in its text).
+``MAX_RENDERED`` characters. What the reader sees of it (``engage.seen``: after Markdown and
+character references, normalised), title included, holds no invisible or bidirectional
+control character and no amount of money, in any currency, that is not one of the spec's
+figures (or in its text).
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import functools
 import hashlib
 import html as html_text
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.entities import html5
 from typing import Any
 
-from babel.numbers import get_currency_symbol
 from jinja2 import TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,10 +30,10 @@ from markupsafe import Markup
 from engage.clauses import Clause
 from engage.context import Extra, Record
 from engage.errors import ClauseError, SpecError
-from engage.formats import LOCALES
 from engage.load import Document, hidden_character, hidden_message
 from engage.models import Spec
 from engage.sandbox import FileLoader, Sandbox, limited, located
+from engage.seen import NUMBER, amounts_in, normalised, reader_text
 from engage.validate import problem_at
 
 MAX_RENDERED = 1_000_000
@@ -114,22 +115,25 @@ def assemble(
             return str(markdown.render(source))
 
         html = limited(clause.file, render, clause.body_line - 1)
-        amounts.check(clause, html)
         html = re.sub(
             rf"<p>{token}([a-z_]+)</p>\n?", rf'<{TABLE_TAG} name="\1"></{TABLE_TAG}>\n', html
         )
         if token in html:
             raise ClauseError.at(clause.file, "table(...) must stand on a line of its own")
+        # What the reader sees, not what the clause wrote: Markdown and character references
+        # (``&#x202e;``, ``&shy;``) make characters the source never held.
+        _check_seen(clause, html)
+        amounts.check(clause, html, _title_line(clause))
         onerous, summary = bool(clause.meta.onerous), ""
         if isinstance(clause.meta.onerous, str):
 
             def render_summary(clause: Clause = clause) -> str:
                 text = _render_summary(environment, clause, variables)
-                _check_rendered(clause, text)
+                _check_seen(clause, text)
                 return str(markdown.renderInline(" ".join(text.split())))
 
             summary = limited(clause.file, render_summary)
-            amounts.check(clause, summary)
+            amounts.check(clause, summary, None)
             onerous = bool(summary)
         assembled.append(
             AssembledClause(
@@ -151,45 +155,106 @@ def _check_rendered(clause: Clause, source: str) -> None:
         raise ClauseError.at(clause.file, message)
 
 
+def _check_seen(clause: Clause, html: str) -> None:
+    """Refuse an invisible or bidirectional control character in the clause as rendered
+    (text and attributes, character references decoded) or in its title."""
+    for text, title in ((clause.meta.title, True), (html_text.unescape(html), False)):
+        found = hidden_character(text)
+        if found:
+            char = found[0]
+            line = _title_line(clause) if title else _line_of_char(clause, char)
+            prefix = "title: " if title else ""
+            message = f"{prefix}prints a forbidden character: {hidden_message(char)}"
+            raise ClauseError.at(clause.file, message, line)
+
+
+def _line_of_char(clause: Clause, char: str) -> int | None:
+    """The body line that writes ``char``, as itself or as a character reference."""
+    names = [name for name, value in html5.items() if value == char]
+    written = re.compile(
+        "|".join(
+            [re.escape(char), rf"&#0*{ord(char)};", rf"&#[xX]0*{ord(char):x};"]
+            + [re.escape(f"&{name}") for name in names if name.endswith(";")]
+        ),
+        re.IGNORECASE,
+    )
+    found = written.search(clause.body)
+    return None if found is None else clause.body_line + clause.body.count("\n", 0, found.start())
+
+
+def _title_line(clause: Clause) -> int | None:
+    """The line of the clause file that holds its ``title:``."""
+    for number, line in enumerate(clause.source.split("\n")[1 : clause.body_line - 1], 2):
+        if line.startswith("title:"):
+            return number
+    return None
+
+
 class _Amounts:
-    """Amounts in the document's currency, as Babel writes them (``€1,200.50``,
-    ``1.200,50 €``, ``1.200,50 RON``): a clause may print those the spec holds (every figure,
-    and any amount in the spec's own text), and no other."""
+    """Amounts of money in the text the reader sees: a number next to a currency sign, code
+    or word, in any currency (``€1,200.50``, ``1.200,50 €``, ``RON 1.200,50``, ``1 200 lei``).
+    A clause may print those the spec holds (every figure, and any amount in the spec's own
+    text), and no other.
+
+    Amounts are looked for in ``reader_text``: the Markdown rendered, character references
+    decoded, and the text normalised, so that nothing a reader cannot see (a zero-width
+    space, a soft hyphen, a tag) and no look-alike (fullwidth or Arabic-Indic digits, a thin
+    space, a line break, emphasis around a digit) can hide an amount from the check."""
 
     def __init__(self, context: dict[str, Any]) -> None:
-        currency = str(context["currency"])
-        locale = str(context.get("locale") or "").replace("-", "_") or LOCALES.get(
-            str(context["language"]), str(context["language"])
-        )
-        symbols = {currency, get_currency_symbol(currency, locale)}
-        symbols |= {symbol[-1] for symbol in symbols if unicodedata.category(symbol[-1]) == "Sc"}
-        unit = "|".join(re.escape(symbol) for symbol in sorted(symbols, key=len, reverse=True))
-        number = r"\d(?:[\d.,\u00a0\u202f]*\d)?"
-        space = "[ \u00a0\u202f]?"
-        self.pattern = re.compile(
-            rf"(?:{unit}){space}{number}|{number}{space}(?:{unit})(?![A-Za-z])"
-        )
         self.allowed = {
-            self._key(match[0])
+            reading.key
             for text in _strings(context)
-            for match in self.pattern.finditer(text)
+            for readings in amounts_in(normalised(text))
+            for reading in readings
         }
 
-    @staticmethod
-    def _key(amount: str) -> str:
-        return "".join(amount.split())
+    def check(self, clause: Clause, html: str, title_line: int | None) -> None:
+        title = normalised(clause.meta.title)
+        text = f"{title} {reader_text(html)}"
+        numbers = list(amounts_in(text))
+        # A currency sign between two numbers ("€1,000.00 in 2 €500.00 instalments") belongs
+        # to the one it makes a figure with; the other is then a plain number.
+        claimed = {
+            reading.marker
+            for readings in numbers
+            for reading in readings
+            if reading.key in self.allowed
+        }
+        for readings in numbers:
+            if any(reading.key in self.allowed for reading in readings):
+                continue
+            forged = [reading for reading in readings if reading.marker not in claimed]
+            if not forged:
+                continue
+            in_title = forged[0].start < len(title)
+            shown = text[forged[0].start : forged[0].end]
+            raise ClauseError.at(
+                clause.file,
+                f"{'title: ' if in_title else ''}prints the amount {shown!r}, which is not a "
+                "figure of the spec: amounts must come from the spec, like {{ pricing.total }}",
+                title_line if in_title else _line_of(clause, shown),
+            )
 
-    def check(self, clause: Clause, html: str) -> None:
-        text = html_text.unescape(re.sub(r"<[^>]*>", "", html))
-        for match in self.pattern.finditer(text):
-            if self._key(match[0]) not in self.allowed:
-                index = clause.body.find(match[0])
-                raise ClauseError.at(
-                    clause.file,
-                    f"prints the amount {match[0]!r}, which is not a figure of the spec: amounts "
-                    "must come from the spec, like {{ pricing.total }}",
-                    None if index < 0 else clause.body_line + clause.body.count("\n", 0, index),
-                )
+
+def _line_of(clause: Clause, shown: str) -> int | None:
+    """The body line that seems to write ``shown`` (or its number), when one does: the first
+    whose own text, read as the reader would, holds it."""
+    numbers = NUMBER.findall(shown)
+    lines = clause.body.split("\n")
+    seen = [_seen(line) for line in lines]
+    for needle in ("".join(shown.split()), *("".join(number.split()) for number in numbers)):
+        for offset, text in enumerate(seen):
+            if needle and needle in text:
+                return clause.body_line + offset
+    return None
+
+
+def _seen(line: str) -> str:
+    return "".join(normalised(html_text.unescape(_MARKUP.sub("", line))).split())
+
+
+_MARKUP = re.compile(r"[*_`~\\]")
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 LAYERS = {
     "errors": 0, "_resources": 0, "fingerprint": 0, "gitread": 0, "files": 0.5,
     "models": 1, "load": 1, "embed": 1,
-    "money": 1.5, "validate": 2, "formats": 2, "law": 2, "sandbox": 2, "workspace": 2, "fresh": 3,
+    "money": 1.5, "validate": 2, "formats": 2, "law": 2, "sandbox": 2, "seen": 2,
+    "workspace": 2, "fresh": 3,
     "values": 2.5, "clauses": 3, "context": 3, "review": 3, "schema": 3,
     "outdated": 3.5, "reference": 3.5,
     "assemble": 4, "output": 4, "sigfields": 4,
