@@ -278,9 +278,8 @@ def test_registration_and_insurance_are_printed_with_the_parties(texts: dict[str
 
 def test_the_cross_border_example_charges_no_vat_and_says_why(texts: dict[str, str]) -> None:
     text = texts["crossborder-en.yaml"]
-    assert (
-        "Reverse charge / Taxare inversă – customer VAT ID DE123456789. No Romanian VAT is"
-    ) in text
+    assert "Reverse charge / Taxare inversă" in text
+    assert "No Romanian VAT is" in text
     assert "No tax is charged" in text
 
 
