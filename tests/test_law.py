@@ -57,7 +57,8 @@ def _party_spec(tmp_path: Path, provider: str = "", client: str = "", extra: str
 
 NAMED = {
     "website-en.yaml": ("These terms are governed by Italian law.",
-                        "decided exclusively by the Tribunale di Milano."),
+                        "decided exclusively by the courts of Milan (foro di Milano), to the "
+                        "exclusion of any other court."),
     "renovation-it.yaml": ("Le presenti condizioni sono regolate dalla legge italiana.",
                            "è competente il giudice del luogo di residenza o di domicilio del "
                            "Committente (art. 66-bis del Codice del Consumo)."),
