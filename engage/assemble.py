@@ -98,7 +98,9 @@ def assemble(
         MarkdownIt(
             "commonmark", {"html": False, "typographer": True, "quotes": _QUOTES[language]}
         )
-        .enable(["replacements", "smartquotes"])
+        # Smart quotes only: the "replacements" rule would turn the (c) of "Article 6(1)(c)"
+        # into ©, and (r), (p), (tm) of any legal citation likewise.
+        .enable(["smartquotes"])
         .disable(["image", "html_inline", "html_block"])
     )
     markdown.validateLink = _is_web_link  # type: ignore[method-assign]

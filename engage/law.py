@@ -153,6 +153,9 @@ def law_name(language: str, country: str | None, region: str | None) -> str | No
         return None
     territory = BabelLocale(language).territories.get(country, country)
     if country == "GB":
+        # England and Wales share one legal system: "England" or "Wales" alone names none.
+        if region in ("England", "Wales"):
+            region = None
         place = region or {"en": "England and Wales", "it": "Inghilterra e Galles",
                            "ro": "Anglia și Țara Galilor"}.get(language, "England and Wales")
         return {"it": f"legge di {place}", "ro": f"legea din {place}"}.get(

@@ -266,8 +266,10 @@ INSURED_PROFESSIONS = {"IT": ("architect", "engineer", "surveyor", "lawyer", "ac
 _VAT_NAMES = re.compile(r"\b(VAT|IVA|TVA|MwSt|USt|BTW|MOMS|GST|DPH|ÁFA)\b", re.IGNORECASE)
 # Acceptance criteria that bind the client by silence.
 _SILENCE = re.compile(
-    r"no objection|without objection|silence|non formula osservazioni|silenzio|"
-    r"nu transmite observații|nu formulează obiecții|tăcere",
+    r"no objection|without objection|silence|no comments?|does not (?:reply|respond|answer)|"
+    r"deemed|non formula osservazioni|nessuna osservazione|non risponde|silenzio|"
+    r"si intende (?:approvat|accettat)|nu transmite observații|nu formulează obiecții|"
+    r"nu răspunde|se consideră (?:aprobat|acceptat)|tăcere",
     re.IGNORECASE,
 )
 

@@ -56,6 +56,14 @@ def test_order_numbers_and_references(tmp_path: Path) -> None:
     assert result[1].html == "<p>Pay €1,000.00; see clause 1.</p>\n"
 
 
+def test_legal_citations_are_printed_as_written(tmp_path: Path) -> None:
+    text = "Article 6(1)(c) GDPR; s. 5(2)(r) and (p); clause (tm) -- see 'here'.\n"
+    result = assemble_tiny(tmp_path, {"cite": clause("Citations", text)})
+    assert result[0].html == (
+        "<p>Article 6(1)(c) GDPR; s. 5(2)(r) and (p); clause (tm) -- see ‘here’.</p>\n"
+    )
+
+
 def test_a_file_with_only_a_title_and_body_is_a_clause(tmp_path: Path) -> None:
     result = assemble_tiny(tmp_path, {"plain": "---\ntitle: Plain\n---\nJust text.\n"})
     assert result[0].html == "<p>Just text.</p>\n"

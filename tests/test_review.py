@@ -492,3 +492,28 @@ def test_the_readme_lists_every_code_with_its_severity() -> None:
 def test_finding_prints_like_a_compiler_message() -> None:
     finding = Finding(Path("x.yaml"), 12, 5, "warning", "no-exclusions", "why and how")
     assert str(finding) == "x.yaml:12:5: warning: no-exclusions: why and how"
+
+
+@pytest.mark.parametrize(
+    "acceptance",
+    [
+        "The client approves the guide in writing or sends no comments within 5 working days.",
+        "Accepted if the Client does not reply within a week.",
+        "The deliverable is deemed accepted after 10 days.",
+        "Si intende approvato se il Committente non risponde entro 5 giorni.",
+        "Se consideră acceptat dacă Beneficiarul nu răspunde în 5 zile.",
+    ],
+)
+def test_acceptance_by_silence_for_a_consumer_is_found_however_it_is_worded(
+    tmp_path: Path, acceptance: str
+) -> None:
+    changes = {"client.consumer": "true", "scope.deliverables.0.acceptance": acceptance}
+    assert "consumer-unfair" in codes_for(tmp_path, changes)
+
+
+def test_england_or_wales_alone_is_the_law_of_england_and_wales() -> None:
+    from engage.law import law_name
+
+    for region in ("England", "Wales", None):
+        assert law_name("en", "GB", region) == "the law of England and Wales"
+    assert law_name("en", "GB", "Scotland") == "the law of Scotland"
