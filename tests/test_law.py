@@ -270,7 +270,8 @@ def test_a_privacy_notice_is_given_to_a_person_under_eu_or_uk_rules(
 
 def test_registration_and_insurance_are_printed_with_the_parties(texts: dict[str, str]) -> None:
     text = texts["renovation-it.yaml"]
-    assert "Ordine degli Architetti P.P.C. della Provincia di Bologna n. 4321" in text
+    assert "Ordine degli Architetti P.P.C. della Provincia di Bologna" in text
+    assert "al n. 4321, che esegue personalmente l’incarico" in text
     assert ("Polizza professionale Assicurazioni Esempio S.p.A., polizza n. RCP-2027-55501, "
             "massimale 500.000,00 €") in text
     assert "J12/3456/2019, EUID ROONRC.J12/3456/2019" in texts["crossborder-en.yaml"]

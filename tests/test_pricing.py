@@ -137,7 +137,7 @@ def test_a_retainer_is_a_fee_per_period_not_a_project_total(retainer: str) -> No
     assert [step.amount for step in figures.instalments] == [Decimal("3150.00")] * 3
     assert figures.payable == Decimal("9450.00")
     first_page = retainer.split("Page 1 of")[0]
-    for words in ["Fee per month", "US$3,150.00", "Minimum commitment", "US$9,450.00",
+    for words in ["Fee per month", "$3,150.00", "Minimum commitment", "$9,450.00",
                   "Notice to end", "30 days", "Month 1, at its start"]:
         assert words in first_page, words
     assert "Total to pay" not in first_page
@@ -163,9 +163,9 @@ def test_a_retainer_takes_no_items(tmp_path: Path) -> None:
 def test_time_and_materials_speaks_of_an_estimate_and_a_cap(tmp_path: Path) -> None:
     built = build(EXAMPLES / "migration-hourly-en.yaml", tmp_path / "tm.pdf")
     text = flat(pdf_text(built.output))
-    assert "Estimated total" in text and "US$32,000.00" in text
-    assert "the estimate is US$32,000.00" in text
-    assert "will not exceed US$36,000.00 before taxes without the Client’s written approval" in text
+    assert "Estimated total" in text and "$32,000.00" in text
+    assert "the estimate is $32,000.00" in text
+    assert "will not exceed $36,000.00 before taxes without the Client’s written approval" in text
     assert "total payable" not in text and "Total to pay" not in text
     assert built.prepared.figures.instalments == ()
 

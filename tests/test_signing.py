@@ -20,7 +20,9 @@ from tests.conftest import MINIMAL_SPEC, run_cli, write_tree
 
 FIELDS = ["provider-signature", "client-signature", "client-specific-approval"]
 # An Italian document: the specific-approval block (artt. 1341-1342 c.c.) has its own field.
-SPEC = MINIMAL_SPEC.replace("language: en", "language: it")
+SPEC = MINIMAL_SPEC.replace("language: en", "language: it").replace(
+    "  signatory: Ann Provider\n", "  signatory: Ann Provider\n  country: IT\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_provider_client_and_approval_signatures_verify(
     result = run_cli("verify", signed, "--trust", authority.root_pem)
     assert result.code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{signed}: identical (fingerprint ")
+    assert lines[0].startswith(f"{signed}: identical: its pages are those engage wrote")
     assert [line.split(" by ")[0].strip() for line in lines[1:]] == [
         f"signature {field!r}" for field in FIELDS
     ]
