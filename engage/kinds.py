@@ -7,7 +7,9 @@ and an acceptance record each sit under their own top-level key; anything else i
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +21,12 @@ _PEEK_BYTES = 1_000_000
 def after_kind(spec_file: Path) -> AfterKind | None:
     """``change_order``, ``recap`` or ``acceptance`` when the file is one; None otherwise."""
     try:
-        with open(spec_file, "rb") as stream:
+        # Opened without blocking and checked once open: a FIFO or a device never ends, and
+        # the terms pipeline reports it.
+        descriptor = os.open(spec_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return None
             head = stream.read(_PEEK_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None  # the terms pipeline reports why the file cannot be read
