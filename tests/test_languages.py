@@ -373,7 +373,7 @@ def test_english_prints_the_approval_block_only_when_the_spec_asks(
     assert suspension.onerous
     if asked:
         block = text[text.rindex("Specific approval of clauses") :]
-        assert "The client specifically approves, in writing, the following clauses:" in block
+        assert "The Client specifically approves, in writing, the following clauses:" in block
         assert f"\nClause {suspension.number} Suspension of work for non-payment: the " in block
         assert "For Client Co\n" in block
     else:
