@@ -34,9 +34,9 @@ PAGE_BUDGET = {
 }
 
 # A one-off discount with its reason, for the languages whose examples have none.
-DISCOUNT = {
-    "it": "  discount:\n    percent: 5\n    reason: Sconto di benvenuto, solo per questo incarico\n",
-    "ro": "  discount:\n    percent: 5\n    reason: Reducere de bun venit, doar pentru acest contract\n",
+DISCOUNT_REASON = {
+    "it": "Sconto di benvenuto, solo per questo incarico",
+    "ro": "Reducere de bun venit, doar pentru acest contract",
 }
 
 
@@ -58,8 +58,9 @@ def discounted_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     for name, language in (("renovation-it.yaml", "it"), ("translation-ro.yaml", "ro")):
         text = (EXAMPLES / name).read_text(encoding="utf-8")
         assert "\npricing:\n" in text and "discount:" not in text
+        discount = f"  discount:\n    percent: 5\n    reason: {DISCOUNT_REASON[language]}\n"
         spec = out / name
-        spec.write_text(text.replace("\npricing:\n", "\npricing:\n" + DISCOUNT[language]), "utf-8")
+        spec.write_text(text.replace("\npricing:\n", "\npricing:\n" + discount), "utf-8")
         built[name] = build(spec, out / f"{spec.stem}.pdf").output
     return built
 
@@ -84,7 +85,9 @@ def sections(text: str, titles: dict[str, str]) -> dict[str, str]:
             starts[clause_id] = found[-1].start()
     order = sorted(starts, key=starts.__getitem__)
     ends = [starts[clause_id] for clause_id in order[1:]] + [len(text)]
-    return {clause_id: text[starts[clause_id] : end] for clause_id, end in zip(order, ends)}
+    return {
+        clause_id: text[starts[clause_id] : end] for clause_id, end in zip(order, ends, strict=True)
+    }
 
 
 def lessons(spec: Path, pdf: Path) -> list[str]:
@@ -111,11 +114,11 @@ def lessons(spec: Path, pdf: Path) -> list[str]:
     need("scope", *(item.title for item in scope.deliverables))
     need("exclusions", *(spec_text(item) for item in scope.excluded))
     # Client duties, with their dates and what happens when they are late.
+    duties = context["client_duties"]
     need(
-        "client-duties",
-        *(duty.due if duty.due else spec_text(duty.after or "") for duty in context["client_duties"]),
-        *(spec_text(duty.if_late) for duty in context["client_duties"] if duty.if_late),
+        "client-duties", *(duty.due if duty.due else spec_text(duty.after or "") for duty in duties)
     )
+    need("client-duties", *(spec_text(duty.if_late) for duty in duties if duty.if_late))
     # Free work, with its value: in its clause and on the first page.
     if context["free_work"].items:
         need("free-work", context["free_work"].total)
@@ -176,3 +179,62 @@ def test_each_language_has_every_lesson() -> None:
         assert any(context["non_negotiable"] for context in specs), language
         if language == "en":
             assert any(context["pricing"].discount for context in specs)
+
+
+def first_page(pdf: Path) -> str:
+    return flat(pypdf.PdfReader(pdf).pages[0].extract_text())
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("website-en.yaml", "document fingerprint #"),
+        ("architect-it.yaml", "impronta del documento #"),
+        ("translation-ro.yaml", "amprenta documentului #"),
+    ],
+)
+def test_the_footer_names_the_fingerprint(
+    example_pdfs: dict[str, Path], name: str, label: str
+) -> None:
+    reader = pypdf.PdfReader(example_pdfs[name])
+    assert all(label in flat(page.extract_text()) for page in reader.pages)
+
+
+def test_a_party_names_its_own_tax_id(example_pdfs: dict[str, Path]) -> None:
+    cover = first_page(example_pdfs["workshop-en.yaml"])
+    assert "scottish charity number sc 123456" in cover
+    assert "tax id gb 287 4471 09" in cover  # the provider keeps the language's label
+
+
+def test_key_terms_of_an_estimate_show_it_is_one_and_the_rates(
+    example_pdfs: dict[str, Path],
+) -> None:
+    cover = first_page(example_pdfs["migration-hourly-en.yaml"])
+    assert "estimate (not a fixed price) $32,000.00" in cover
+    assert "senior developer $150.00 per hour" in cover
+    assert "project lead $1,000.00 per day" in cover
+
+
+def test_key_terms_of_a_retainer_show_hours_roll_over_and_notice(
+    example_pdfs: dict[str, Path],
+) -> None:
+    cover = first_page(example_pdfs["retainer-en.yaml"])
+    assert "hours included 20 hours per month" in cover
+    assert "extra hours at $165.00 each. unused hours do not roll over" in cover
+    # January 4 plus the three-month minimum term.
+    assert "30 days not to end before april 4, 2027" in cover
+    # The fee is a fee per month, without empty quantity and unit-price columns.
+    text = flat(
+        "\n".join(p.extract_text() for p in pypdf.PdfReader(example_pdfs["retainer-en.yaml"]).pages)
+    )
+    assert "analytics retainer fee per month $3,150.00" in text
+    assert "unit price" not in text
+
+
+def test_key_terms_with_withholding_say_who_pays_it(example_pdfs: dict[str, Path]) -> None:
+    cover = first_page(example_pdfs["architect-it.yaml"])
+    assert (
+        "totale fatturato 12.688,00 €, meno ritenuta d’acconto 2.000,00 € versata dal "
+        "committente all’erario" in cover
+    )
+    assert "3.206,40 € (30% del netto)" in cover
