@@ -107,6 +107,8 @@ class Party(Record):
     """Postal address."""
     tax_id: str | None
     """VAT number or tax code."""
+    tax_id_label: str | None
+    """Label printed before the tax ID instead of the language's own, e.g. CUI."""
     email: str | None
     """Email address."""
     phone: str | None

@@ -321,6 +321,9 @@ class Party(_Model):
     """Postal address, on one line."""
     tax_id: Text | None = None
     """VAT number, fiscal code or other tax identifier."""
+    tax_id_label: Text | None = None
+    """Label printed before the tax ID instead of the language's "Tax ID", e.g. "Codice
+    Fiscale", "CUI", "Scottish charity number"."""
     email: Text | None = None
     """Address for notices under these terms."""
     phone: Text | None = None

@@ -6,8 +6,10 @@ engage prints (headings, table headers) come from ``templates/i18n/<language>.ya
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from engage.assemble import TABLE_TAG, TABLES, AssembledClause
 from engage.errors import ClauseError
 from engage.load import load_yaml
 from engage.sandbox import FileLoader, Sandbox, located
+from engage.values import Day
 
 DOCUMENT = "document.html.j2"
 TABLES_TEMPLATE = "tables.html.j2"
@@ -125,7 +128,23 @@ def template_environment(
         sources[name] = (path.read_text(encoding="utf-8"), path)
     environment = Sandbox(FileLoader(sources))
     environment.filters["css_string"] = _css_string
+    environment.filters["periods_later"] = _periods_later
     return environment
+
+
+_MONTHS = {"month": 1, "quarter": 3}
+
+
+def _periods_later(start: Day, count: int, period: str) -> Day:
+    """The day ``count`` retainer periods (week, month, quarter) after ``start``: when a
+    minimum term that starts on ``start`` ends. A month from 31 January is 28/29 February."""
+    first: date = start._value
+    if period == "week":
+        return Day(first + timedelta(weeks=count), start._formats)
+    months = first.month - 1 + count * _MONTHS[period]
+    year, month = first.year + months // 12, months % 12 + 1
+    day = min(first.day, calendar.monthrange(year, month)[1])
+    return Day(date(year, month, day), start._formats)
 
 
 def _css_string(value: str) -> Markup:
