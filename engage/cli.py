@@ -76,7 +76,9 @@ def build(
         from engage.single import describe
 
         def run() -> None:
-            typer.echo(describe(build_one(specs[0], output, html=html, force=force)))
+            built = build_one(specs[0], output, html=html, force=force)
+            typer.echo(describe(built))
+            _say_if_subsetting_is_slow(rendered=not (html or built.up_to_date))
 
         raise typer.Exit(_report(run, specs[0]))
     from engage.batch import build_many, default_jobs
@@ -88,6 +90,14 @@ def build(
     for spec in after:
         code = max(code, _report(functools.partial(_build_after, spec, None, html), spec))
     raise typer.Exit(code)
+
+
+def _say_if_subsetting_is_slow(rendered: bool) -> None:
+    """One line on stderr, after a build that rendered PDFs, if fonts were subset slowly."""
+    from engage.renderer import SLOW_SUBSETTING, harfbuzz_subsetting
+
+    if rendered and not harfbuzz_subsetting():
+        typer.echo(SLOW_SUBSETTING, err=True)
 
 
 def _build_batch(
@@ -116,6 +126,9 @@ def _build_batch(
     if bar:
         typer.echo("\r\033[K", err=True, nl=False)
     failed = [outcome for outcome in outcomes if outcome.code]
+    _say_if_subsetting_is_slow(
+        rendered=not html and any(not (outcome.code or outcome.up_to_date) for outcome in outcomes)
+    )
     fresh = sum(1 for outcome in outcomes if outcome.up_to_date)
     typer.echo(
         f"{len(outcomes) - len(failed) - fresh} built, {fresh} up to date, "

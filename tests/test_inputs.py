@@ -20,7 +20,7 @@ from engage.init import init_workspace
 from engage.inputs import KINDS, Inputs
 from engage.preview import Preview, _only
 from engage.single import build
-from tests.conftest import MINIMAL_SPEC, ROOT, clause, write_tree
+from tests.conftest import MINIMAL_SPEC, ROOT, clause, run_cli, write_tree
 
 
 @pytest.fixture
@@ -140,3 +140,23 @@ def test_the_up_to_date_check_stays_light(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env={"PYTHONPATH": str(ROOT)}, check=True)
     assert result.stdout == "True []\n"
+
+
+@pytest.mark.parametrize("available", [True, False])
+def test_build_says_once_when_font_subsetting_is_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, available: bool
+) -> None:
+    import engage.renderer
+
+    monkeypatch.setattr(engage.renderer, "harfbuzz_subsetting", lambda: available)
+    write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC, "b.yaml": MINIMAL_SPEC})
+    said = [] if available else [engage.renderer.SLOW_SUBSETTING]
+    built = run_cli("build", tmp_path / "a.yaml")
+    assert built.code == 0 and built.stderr.splitlines() == said
+    again = run_cli("build", tmp_path / "a.yaml")  # up to date: nothing rendered, nothing said
+    assert again.stdout == f"{tmp_path / 'a.pdf'}: up to date\n" and again.stderr == ""
+    html = run_cli("build", "--html", tmp_path / "a.yaml")
+    assert html.code == 0 and html.stderr == ""
+    batch = run_cli("build", "--jobs", "2", tmp_path / "a.yaml", tmp_path / "b.yaml")
+    assert batch.code == 0 and batch.stderr.splitlines() == said  # once for the batch
+    assert "libharfbuzz-subset0" in engage.renderer.SLOW_SUBSETTING
