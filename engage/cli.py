@@ -94,9 +94,11 @@ def build(
 
 def _say_if_subsetting_is_slow(rendered: bool) -> None:
     """One line on stderr, after a build that rendered PDFs, if fonts were subset slowly."""
+    if not rendered:
+        return  # nothing more to import on the up-to-date path
     from engage.renderer import SLOW_SUBSETTING, harfbuzz_subsetting
 
-    if rendered and not harfbuzz_subsetting():
+    if not harfbuzz_subsetting():
         typer.echo(SLOW_SUBSETTING, err=True)
 
 

@@ -134,7 +134,8 @@ def test_the_up_to_date_check_stays_light(tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom pathlib import Path\nfrom engage.single import build\n"
         f"built = build(Path({str(spec)!r}), Path({str(output)!r}))\n"
-        "heavy = [m for m in ('pydantic', 'jinja2', 'weasyprint', 'engage.build') "
+        "heavy = [m for m in ('pydantic', 'jinja2', 'weasyprint', 'engage.build', "
+        "'engage.renderer', 'multiprocessing') "
         "if m in sys.modules]\nprint(built.up_to_date, heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -160,3 +161,17 @@ def test_build_says_once_when_font_subsetting_is_slow(
     batch = run_cli("build", "--jobs", "2", tmp_path / "a.yaml", tmp_path / "b.yaml")
     assert batch.code == 0 and batch.stderr.splitlines() == said  # once for the batch
     assert "libharfbuzz-subset0" in engage.renderer.SLOW_SUBSETTING
+
+
+def test_an_up_to_date_engage_build_imports_nothing_heavy(tmp_path: Path) -> None:
+    spec = write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC}) / "a.yaml"
+    build(spec)
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print([m for m in ('jinja2', 'weasyprint', 'engage.build', "
+        "'engage.renderer', 'multiprocessing') if m in sys.modules]))\n"
+        "from engage.cli import main\nmain()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, "build", str(spec)],
+                            capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stdout) == (0, f"{tmp_path / 'a.pdf'}: up to date\n[]\n")
