@@ -4,8 +4,10 @@
 
 Every figure is a fresh process, as a user would run it: `engage --help`, `engage check`,
 a cold `engage build` of each example, the bare `weasyprint` command on engage's own HTML of
-the same document (and the ratio of the two), a batch of 12 specs with --jobs 1 and --jobs N,
-an up-to-date rebuild, and the peak memory of one build. Tests never assert these times.
+the same document (and the ratio of the two, also with the second core kept busy), a batch of
+12 specs with --jobs 1 and --jobs 2, an up-to-date rebuild, a preview's rebuild after a save,
+and the peak memory of one build. Then every target of issue 16, as a ratio measured in this
+run, and whether fonts were subset by HarfBuzz. Tests never assert these times.
 """
 
 from __future__ import annotations
@@ -77,9 +79,41 @@ def machine() -> str:
 
 
 def _has_hb_subset() -> bool:
-    from weasyprint.text.ffi import harfbuzz_subset
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
 
-    return harfbuzz_subset is not None
+    # WeasyPrint's own condition for subsetting with HarfBuzz rather than fontTools.
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+class BusyCore:
+    """A process spinning on one core while a figure is measured (the machine's other work)."""
+
+    def __enter__(self) -> BusyCore:
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def preview_rebuild(spec: Path, runs: int) -> float:
+    """Median seconds of a preview's rebuild after the spec is saved (the warm builder)."""
+    sys.path.insert(0, str(ROOT))
+    from engage.preview import Preview
+
+    preview = Preview(spec)
+    try:
+        preview.rebuild()  # the first build: the builder process starts
+        times = []
+        for index in range(runs):
+            spec.write_text(spec.read_text() + f"\n# save {index}\n", encoding="utf-8")
+            started = time.perf_counter()
+            preview.rebuild()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+    finally:
+        preview.stop()
 
 
 def main() -> None:
@@ -90,7 +124,7 @@ def main() -> None:
     runs = args.runs
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engage")], check=True,
                    env=ENV, stdout=subprocess.DEVNULL)
-    jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    jobs = 2  # the issue's targets are for --jobs 2 (a 2-core machine)
     rows: list[tuple[str, str]] = []
 
     def report(name: str, value: str) -> None:
@@ -121,7 +155,13 @@ def main() -> None:
         bare, _ = median(runs, lambda: [*WEASYPRINT, str(html), str(work / "bare.pdf")])
         report("bare weasyprint on engage's HTML of website-en", f"{bare:.2f} s")
         ratio = cold["website-en.yaml"] / bare
-        report("ratio engage build / bare weasyprint (target <= 1.0)", f"{ratio:.2f}")
+        report("ratio engage build / bare weasyprint", f"{ratio:.2f}")
+        with BusyCore():
+            busy_cold, _ = median(runs, lambda: [*ENGAGE, "build", str(website), "-o",
+                                                 str(work / "busy.pdf"), "--force"])
+            busy_bare, _ = median(runs, lambda: [*WEASYPRINT, str(html), str(work / "bare.pdf")])
+        report("cold build, second core busy", f"{busy_cold:.2f} s")
+        report("bare weasyprint, second core busy", f"{busy_bare:.2f} s")
 
         batch = work / "batch"
         batch.mkdir()
@@ -137,8 +177,7 @@ def main() -> None:
         all_jobs, _ = median(max(1, runs // 2), lambda: [*ENGAGE, "build", *specs, "--jobs",
                                                          str(jobs), "--force"])
         report(f"batch of 12 specs, --jobs {jobs}, per spec", f"{all_jobs / 12:.2f} s")
-        report(f"  per spec / one cold build (target <= 0.5)",
-               f"{all_jobs / 12 / cold['website-en.yaml']:.2f}")
+        batch_cold = statistics.mean(cold.values())  # the batch holds every example
 
         up_out = work / "website-en.pdf"
         subprocess.run([*ENGAGE, "build", str(website), "-o", str(up_out)], check=True, env=ENV,
@@ -147,6 +186,26 @@ def main() -> None:
         report("up-to-date rebuild of website-en.yaml (target <= 300 ms)", f"{fresh * 1000:.0f} ms")
         report("peak memory of one build of website-en.yaml (target <= 150 MB)",
                f"{peak_memory / 1024:.0f} MB")
+        watched = work / "preview" / "website-en.yaml"
+        watched.parent.mkdir()
+        shutil.copy(website, watched)
+        rebuild = preview_rebuild(watched, runs)
+        report("preview rebuild after a save of website-en.yaml", f"{rebuild * 1000:.0f} ms")
+
+        subset = "HarfBuzz" if _has_hb_subset() else "fontTools (install libharfbuzz-subset0)"
+        report("font subsetting by", subset)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        report("load average (1 min) at the end of the run", f"{load:.1f}")
+        targets = [
+            ("up-to-date rebuild / engage --help", fresh / help_time, 2.0),
+            (f"batch per spec (--jobs {jobs}) / cold build", all_jobs / 12 / batch_cold, 0.35),
+            ("preview rebuild / cold build", rebuild / cold["website-en.yaml"], 0.5),
+            ("cold build / bare weasyprint, quiet", ratio, 0.85),
+            ("cold build / bare weasyprint, second core busy", busy_cold / busy_bare, 0.85),
+        ]
+        for name, measured, target in targets:
+            verdict = "met" if measured <= target else "NOT met"
+            report(f"target: {name} <= {target}", f"{measured:.2f} ({verdict})")
 
     lines = [
         "# engage benchmark",

@@ -13,15 +13,20 @@ __version__ = "0.1.0"
 __all__ = ["EngageError", "__version__", "build", "check"]
 
 if TYPE_CHECKING:
-    from engage.build import build, check
+    from engage.build import check
     from engage.errors import EngageError
+    from engage.single import build
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("build", "check"):
-        from engage import build as _build_module
+    if name == "build":  # the up-to-date check and the renderer first, then the rest
+        from engage.single import build
 
-        return getattr(_build_module, name)
+        return build
+    if name == "check":
+        from engage.build import check
+
+        return check
     if name == "EngageError":
         from engage.errors import EngageError
 

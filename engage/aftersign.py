@@ -17,12 +17,13 @@ from typing import Any
 
 from engage import __version__
 from engage._resources import data_dir
-from engage.build import _template_files, prepare
+from engage.build import prepare
 from engage.changes import ChangeState, change_findings, change_rows, load_change
 from engage.embed import embedded_files
 from engage.errors import ClauseError
 from engage.fingerprint import fingerprint
 from engage.formats import Formats
+from engage.inputs import Inputs
 from engage.kinds import AfterKind
 from engage.law import locale_of
 from engage.load import DataPath, Document, load_yaml
@@ -201,7 +202,7 @@ def build_after(
         return output
     templates = data_dir("templates")
     spec = prepared.terms.prepared.spec
-    parts = _template_files(templates, spec, None)
+    parts = Inputs.of(file).template_files(spec.language, workspace_style=False)
     for name in ("after.css", "after-base.html.j2", TEMPLATES[kind],
                  f"i18n/after/{spec.language}.yaml"):
         parts[name] = (templates / name).read_bytes()

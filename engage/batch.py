@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from engage.build import Built, build
+from engage.build import build
 from engage.errors import Failure, run
+from engage.single import describe
 from engage.workers import Worker
 
 
@@ -47,13 +48,6 @@ def build_one(spec: Path, output: Path | None, html: bool, force: bool) -> Outco
     if isinstance(built, Failure):
         return Outcome(spec, built.code, built.report(), seconds=seconds)
     return Outcome(spec, 0, describe(built), built.up_to_date, seconds)
-
-
-def describe(built: Built) -> str:
-    """The line the CLI prints for a finished build."""
-    if built.prepared is None:
-        return f"{built.output}: up to date"
-    return f"wrote {built.output} (fingerprint {built.prepared.fingerprint.value})"
 
 
 def build_many(

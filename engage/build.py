@@ -18,7 +18,8 @@ from engage.context import build_context
 from engage.embed import embedded_files, pdf_identifier
 from engage.fingerprint import Fingerprint, fingerprint
 from engage.formats import Formats
-from engage.fresh import inputs_digest, is_fresh
+from engage.fresh import Built, inputs_digest, is_fresh
+from engage.inputs import Inputs
 from engage.law import locale_of
 from engage.load import Document
 from engage.models import Spec
@@ -28,14 +29,9 @@ from engage.reference import reference
 from engage.render import load_labels, render_html, with_tables
 from engage.renderer import Renderer
 from engage.validate import currency_digits, validate
-from engage.workspace import (
-    Workspace,
-    find_workspace,
-    git_state,
-    inside,
-    library_roots,
-    load_spec,
-)
+from engage.workspace import Workspace, git_state, load_spec
+
+__all__ = ["Built", "Plan", "Prepared", "build", "check", "plan", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -58,8 +54,10 @@ class Plan:
     fingerprint: Fingerprint
     workspace: Workspace | None
     allowed: list[Path]
-    """Folders and files the renderer may read."""
+    """Folders and files the renderer may read (``inputs.allowed()``)."""
     stylesheet: Path | None
+    inputs: Inputs
+    """Every file the build may read."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +82,8 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
 
     ``document`` replaces loading, to rebuild a spec embedded in a PDF.
     """
-    workspace = find_workspace(spec_file.parent)
-    roots = library_roots(spec_file, workspace.clauses if workspace else None)
+    inputs = Inputs.of(spec_file)
+    workspace, roots = inputs.workspace, list(inputs.clause_roots)
     document = document or load_spec(spec_file, workspace)
     spec = validate(document, languages(roots))
     library = load_library(roots, spec.language)
@@ -94,16 +92,11 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
     templates = data_dir("templates")
     labels = load_labels(templates, spec.language)
     chosen = choose(spec, document, library, context)
-    stylesheet = workspace.stylesheet if workspace else None
     prints = fingerprint(
         document.data,
         {clause.id: clause.full_source for clause in chosen},
-        _template_files(templates, spec, stylesheet),
+        inputs.template_files(spec.language),
     )
-    allowed = [templates, *roots]
-    if stylesheet is not None and workspace is not None:
-        home = workspace.root
-        allowed += [inside(stylesheet, home), inside(home / "assets", home)]
     return Plan(
         spec_file,
         document,
@@ -115,8 +108,9 @@ def plan(spec_file: Path, *, document: Document | None = None) -> Plan:
         chosen,
         prints,
         workspace,
-        allowed,
-        stylesheet,
+        inputs.allowed(),
+        inputs.stylesheet,
+        inputs,
     )
 
 
@@ -162,17 +156,6 @@ def check(spec_file: Path) -> Prepared:
     return prepare(spec_file)
 
 
-@dataclass(frozen=True)
-class Built:
-    output: Path
-    prepared: Prepared | None
-    """None when the existing PDF was up to date and nothing was rendered."""
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.prepared is None
-
-
 def build(
     spec_file: Path,
     output: Path | None = None,
@@ -180,15 +163,17 @@ def build(
     html: bool = False,
     force: bool = False,
     renderer: Renderer | None = None,
-) -> Built:
+    digest: str | None = None,
+) -> Built[Prepared]:
     """Build ``spec_file`` into a PDF (or HTML) at ``output`` (default: next to the spec).
 
     An existing PDF built from the very same input files is left as it is, unless ``force``.
-    ``renderer``: one started earlier, so that WeasyPrint loads while this process works.
+    ``renderer``: one started earlier, so that WeasyPrint loads while this process works;
+    ``digest``: the inputs' digest, if already computed (``engage.single.build`` does both).
     """
     output = output_path(spec_file, output, html)
     check_output_path(output, [spec_file])
-    digest = inputs_digest(spec_file)
+    digest = digest or inputs_digest(spec_file)
     if not html and not force and is_fresh(output, digest):
         return Built(output, None)
     if html:
@@ -217,15 +202,6 @@ def build(
 def output_path(spec_file: Path, output: Path | None, html: bool) -> Path:
     """Where ``build`` writes."""
     return output or spec_file.with_suffix(".html" if html else ".pdf")
-
-
-def _template_files(templates: Path, spec: Spec, stylesheet: Path | None) -> dict[str, bytes]:
-    names = ["document.html.j2", "tables.html.j2", "style.css", f"i18n/{spec.language}.yaml"]
-    names += sorted(f"fonts/{font.name}" for font in (templates / "fonts").glob("*.ttf"))
-    files = {name: (templates / name).read_bytes() for name in names}
-    if stylesheet is not None:
-        files["workspace/style.css"] = stylesheet.read_bytes()
-    return files
 
 
 def _metadata(prepared: Prepared, spec_file: Path) -> dict[str, str]:

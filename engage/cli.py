@@ -11,7 +11,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional
@@ -72,27 +71,16 @@ def build(
 
     if len(specs) == 1 and after_kind(specs[0]) is not None:
         raise typer.Exit(_report(functools.partial(_build_after, specs[0], output, html), specs[0]))
-    if len(specs) == 1 and not (force or html):
-        from engage.fresh import fresh_pdf
-
-        # Answered before the heavy imports, so an up-to-date build returns at once.
-        fresh = fresh_pdf(specs[0], output)
-        if fresh is not None:
-            typer.echo(f"{fresh}: up to date")
-            raise typer.Exit(0)
     if len(specs) == 1:
-        from engage.renderer import Renderer
+        from engage.single import build as build_one
+        from engage.single import describe
 
-        # Started before engage's own imports: WeasyPrint loads on the other core meanwhile.
-        with Renderer() if not html else nullcontext() as renderer:
-            from engage.batch import describe
-            from engage.build import build as build_spec
+        def run() -> None:
+            built = build_one(specs[0], output, html=html, force=force)
+            typer.echo(describe(built))
+            _say_if_subsetting_is_slow(rendered=not (html or built.up_to_date))
 
-            def run() -> None:
-                built = build_spec(specs[0], output, html=html, force=force, renderer=renderer)
-                typer.echo(describe(built))
-
-            raise typer.Exit(_report(run, specs[0]))
+        raise typer.Exit(_report(run, specs[0]))
     from engage.batch import build_many, default_jobs
 
     # Change orders, recaps and acceptance records are built one by one, after the terms.
@@ -102,6 +90,16 @@ def build(
     for spec in after:
         code = max(code, _report(functools.partial(_build_after, spec, None, html), spec))
     raise typer.Exit(code)
+
+
+def _say_if_subsetting_is_slow(rendered: bool) -> None:
+    """One line on stderr, after a build that rendered PDFs, if fonts were subset slowly."""
+    if not rendered:
+        return  # nothing more to import on the up-to-date path
+    from engage.renderer import SLOW_SUBSETTING, harfbuzz_subsetting
+
+    if not harfbuzz_subsetting():
+        typer.echo(SLOW_SUBSETTING, err=True)
 
 
 def _build_batch(
@@ -130,6 +128,9 @@ def _build_batch(
     if bar:
         typer.echo("\r\033[K", err=True, nl=False)
     failed = [outcome for outcome in outcomes if outcome.code]
+    _say_if_subsetting_is_slow(
+        rendered=not html and any(not (outcome.code or outcome.up_to_date) for outcome in outcomes)
+    )
     fresh = sum(1 for outcome in outcomes if outcome.up_to_date)
     typer.echo(
         f"{len(outcomes) - len(failed) - fresh} built, {fresh} up to date, "

@@ -3,11 +3,14 @@
 A small HTTP server, on the loopback address only, serves the assembled HTML with the
 document's own CSS and fonts, and the number of the current build. A short script in the page
 asks for that number and reloads the page when a rebuild changes it. A watcher thread
-(watchfiles) rebuilds when the spec, a clause or a template changes. A build that fails shows
+(watchfiles) rebuilds when an input changes. A build that fails shows
 its errors as the page, and the server keeps running until the spec is fixed.
 
-Only files the PDF renderer may read (``Prepared.allowed``: the templates, the clause
-libraries, a workspace's style) are served, and only assets (CSS, fonts, images).
+What is watched and what may be served both come from the spec's ``Inputs``, resolved again
+after every build: a change to any input (spec, profile, clause, template, label, font,
+style, asset) rebuilds, and only files the PDF renderer may read (``Inputs.allowed``: the
+templates, the clause libraries, a workspace's style and assets) are served, and only assets
+(CSS, fonts, images).
 
 Every build, the first and each rebuild, runs in a worker process of its own (forked before
 the server's threads start, and dying with the preview), on that process's main thread: so
@@ -31,8 +34,9 @@ from pathlib import Path
 import watchfiles
 
 from engage._resources import data_dir
-from engage.build import Prepared, prepare
-from engage.errors import Failure, InputError
+from engage.build import prepare
+from engage.errors import EngageError, Failure, InputError
+from engage.inputs import Inputs
 from engage.workers import Worker, WorkerDied
 
 HOST = "127.0.0.1"
@@ -100,8 +104,10 @@ class Preview:
         self.page = b""
         self.templates = data_dir("templates").resolve()
         """Served at the root, for the document's relative links (style.css, fonts/)."""
-        self.allowed: list[Path] = [self.templates, data_dir("clauses").resolve()]
-        self.sources = [spec_file.resolve()]
+        self.inputs = self._inputs() or Inputs(
+            spec_file, None, self.templates, (data_dir("clauses").resolve(),), None, None, ()
+        )
+        """What a build of the spec reads: what is watched, and what may be served."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._rewatch = threading.Event()
@@ -111,16 +117,15 @@ class Preview:
 
     def rebuild(self) -> None:
         """Build the spec again; the page becomes the document, or the errors."""
-        self._built_from = self._stamps(self.sources)
+        self._built_from = self._stamps(self.inputs.sources)
         built = self._build()
         if self._stop.is_set():
             return  # stopped while building: nothing to show or say
         if isinstance(built, Failure):  # a half-written spec must never stop the server
             page, outcome = _error_page(built.report()), built.report()
         else:
-            html, allowed, sources = built
-            page, outcome = _rewrite_files(html), f"{self.spec_file}: built"
-            self._follow(allowed, sources)
+            page, outcome = _rewrite_files(built), f"{self.spec_file}: built"
+        self._follow()
         with self._lock:
             self.version += 1
             self.page = _with_reload(page, self.version).encode("utf-8")
@@ -143,14 +148,14 @@ class Preview:
             target = target.resolve(strict=True)
         except (OSError, RuntimeError):
             return None
-        inside = any(target == root or target.is_relative_to(root) for root in self.allowed)
+        allowed = self.inputs.allowed()
+        inside = any(target == root or target.is_relative_to(root) for root in allowed)
         if not (inside and target.is_file() and target.suffix.lower() in ASSET_TYPES):
             return None
         return target
 
-    def _build(self) -> tuple[str, list[Path], list[Path]] | Failure:
-        """The page, the files the renderer may read, and the spec's sources: built in the
-        builder process (a new one if the last died)."""
+    def _build(self) -> str | Failure:
+        """The page, built in the builder process (a new one if the last died)."""
         with self._builder_lock:
             if self._stop.is_set():
                 return Failure.of(InputError.at(self.spec_file, "the preview has stopped"))
@@ -186,7 +191,7 @@ class Preview:
             try:
                 for changes in watchfiles.watch(
                     *self._folders(),
-                    watch_filter=_only(set(self.sources)),
+                    watch_filter=_only(self.inputs),
                     recursive=False,
                     stop_event=self._rewatch,
                     debounce=400,
@@ -214,46 +219,38 @@ class Preview:
                 stamps[file] = (status.st_mtime_ns, status.st_size)
         return stamps
 
-    def _follow(self, allowed: list[Path], sources: list[Path]) -> None:
-        """Watch what the last good build read; restart the watcher when that changed."""
-        allowed = [path.resolve() for path in allowed]
-        sources = [self.spec_file.resolve(), *(path.resolve() for path in sources)]
-        if (allowed, sources) != (self.allowed, self.sources):
-            self.allowed, self.sources = allowed, list(dict.fromkeys(sources))
+    def _inputs(self) -> Inputs | None:
+        """The spec's inputs now (None: they cannot be resolved; the build says why)."""
+        try:
+            return Inputs.of(self.spec_file)
+        except (OSError, RuntimeError, EngageError):
+            return None
+
+    def _follow(self) -> None:
+        """Watch what the spec's build reads now; restart the watcher when that changed."""
+        inputs = self._inputs()
+        if inputs is not None and inputs != self.inputs:
+            self.inputs = inputs
             self._rewatch.set()
 
     def _folders(self) -> list[Path]:
-        folders = {source.parent for source in self.sources}
-        for root in self.allowed:
-            if root.is_dir():
-                folders.add(root)
-                folders.update(path for path in root.rglob("*") if path.is_dir())
-            elif root.parent.is_dir():
-                folders.add(root.parent)
-        return sorted(folder for folder in folders if folder.is_dir())
+        """The folders watched: where every input is, or would be if it appeared."""
+        return self.inputs.folders()
 
 
-def _only(sources: set[Path]) -> Callable[[watchfiles.Change, str], bool]:
-    """A watch filter: in the spec's own folder only the spec (and profile) count."""
-    source_folders = {source.parent for source in sources}
+def _only(inputs: Inputs) -> Callable[[watchfiles.Change, str], bool]:
+    """A watch filter: only a change to an input counts (in the spec's own folder, the spec
+    and not the PDF beside it)."""
 
     def relevant(change: watchfiles.Change, path: str) -> bool:
-        changed = Path(path)
-        return changed in sources or changed.parent not in source_folders
+        return inputs.watches(Path(path))
 
     return relevant
 
 
-def _build_page(spec_file: Path) -> tuple[str, list[Path], list[Path]]:
+def _build_page(spec_file: Path) -> str:
     """Build the page in the builder process: what the preview needs of ``prepare``."""
-    prepared = prepare(spec_file)
-    return prepared.html, prepared.allowed, _source_files(prepared)
-
-
-def _source_files(prepared: Prepared) -> list[Path]:
-    """The files the spec was read from: itself, and a workspace profile merged under it."""
-    document = prepared.document
-    return sorted({document.file_of(mark) for mark in document.values.values()})
+    return prepare(spec_file).html
 
 
 def _rewrite_files(page: str) -> str:

@@ -9,6 +9,7 @@ every render (``limited``), and errors that name the file and line where they ha
 from __future__ import annotations
 
 import difflib
+import hashlib
 import operator
 import os
 import signal
@@ -210,6 +211,14 @@ class _NamesContext(Context):
         return value
 
 
+# Compiled templates and expressions, kept for the life of the process by what they were
+# compiled from: a batch worker or the preview's builder compiles each clause once, not once
+# per spec, and a changed clause (another checksum) is compiled again. ``finalize`` is part of
+# the key because it changes the generated code.
+_COMPILED: dict[tuple[object, str, str | None, str | None, bool], types.CodeType] = {}
+MAX_COMPILED = 4096
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders.
 
@@ -221,6 +230,29 @@ class Sandbox(ImmutableSandboxedEnvironment):
     template_class = LimitedTemplate
     code_generator_class = _RunTimeOnly
     context_class = _NamesContext
+
+    def compile(  # type: ignore[override]
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> str | types.CodeType:
+        """Jinja's compile, once per source (by SHA-256) in this process."""
+        if raw:
+            return super().compile(source, name, filename, raw=True, defer_init=defer_init)
+        if not isinstance(source, str):
+            return super().compile(source, name, filename, defer_init=defer_init)
+        digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        key = (self.finalize, digest, name, filename, defer_init)
+        code = _COMPILED.get(key)
+        if code is None:
+            code = super().compile(source, name, filename, defer_init=defer_init)
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = code
+        return code
 
     def _compile(self, source: str, filename: str) -> types.CodeType:
         try:

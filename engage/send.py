@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from engage.build import Built, build, plan
+from engage.build import Built, Prepared, build, plan
 from engage.errors import OutputPathError, WorkspaceError
 from engage.workspace import GitState, find_workspace, git_state
 
@@ -22,7 +22,7 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 @dataclass(frozen=True)
 class Sent:
-    built: Built
+    built: Built[Prepared]
     state: GitState
 
 
