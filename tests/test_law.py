@@ -62,7 +62,8 @@ NAMED = {
                         "exclusion of any other court."),
     "renovation-it.yaml": ("Le presenti condizioni sono regolate dalla legge italiana.",
                            "è competente il giudice del luogo di residenza o di domicilio del "
-                           "Committente (artt. 33, comma 2, lett. u), e 66-bis del Codice del Consumo)."),
+                           "Committente (artt. 33, comma 2, lett. u), e 66-bis del Codice del "
+                           "Consumo)."),
     "retainer-en.yaml": ("These terms are governed by the law of the State of Washington, "
                          "United States of America, without regard to its conflict-of-laws "
                          "rules.",
