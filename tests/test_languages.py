@@ -331,6 +331,27 @@ def test_romanian_example_has_comma_below_letters_and_no_cedilla(
     assert text.count("ș") > 50 and text.count("ț") > 50
 
 
+def test_romanian_example_speaks_as_a_romanian_services_contract(
+    built: Callable[[str], tuple[Path, str]],
+) -> None:
+    """Issue 13: the words a Romanian practitioner uses, for any profession."""
+    _, text = built("translation-ro.yaml")
+    flat = " ".join(text.split())
+    for words in [
+        "sunt obligații contractuale ale Beneficiarului",
+        "un ciclu de revizie pentru fiecare lucrare",
+        "Oferta prealabilă.",
+        "Minuta fiecărei discuții.",
+        "proces-verbal de predare-primire",
+        "echivalentul în lei al 40 de euro pentru cheltuielile de recuperare "
+        "(art. 13 din Legea nr. 72/2013)",
+    ]:
+        assert words in flat, words
+    old_words = ["livrabil", "rundă", "runde", "găzduire", "software", "fonturi", "curtoazie"]
+    for word in old_words:
+        assert word not in flat.lower(), word
+
+
 def test_romanian_example_ends_with_the_specific_approval_block(
     built: Callable[[str], tuple[Path, str]],
 ) -> None:
