@@ -30,7 +30,8 @@ def test_a_clause_can_replace_one_named_part_of_a_built_in_one(tmp_path: Path) -
     # The other parts, and the title, are the built-in clause's.
     assert "6. Payment" in text
     assert "Deposit. A deposit of 50% of the total (€500.00) is due on signature" in text
-    assert "Payments are made in full, without set-off or deduction, except as required by law." in text
+    assert "Payments are made in full, without set-off or deduction, except as required by " \
+        "law." in text
 
 
 @pytest.mark.parametrize(

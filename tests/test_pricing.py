@@ -165,7 +165,8 @@ def test_time_and_materials_speaks_of_an_estimate_and_a_cap(tmp_path: Path) -> N
     text = flat(pdf_text(built.output))
     assert "Estimated total" in text and "US$32,000.00" in text
     assert "the estimate is US$32,000.00" in text
-    assert "The fees for time worked will not exceed US$36,000.00 without the Client’s written approval" in text
+    assert "The fees for time worked will not exceed US$36,000.00 without the Client’s " \
+        "written approval" in text
     assert "before taxes" not in text  # no tax is charged
     assert "total payable" not in text and "Total to pay" not in text
     assert built.prepared.figures.instalments == ()
