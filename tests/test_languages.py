@@ -251,7 +251,7 @@ def test_italian_example_has_local_dates_and_labels_and_no_english(
     for date in ["8 febbraio 2027", "28 febbraio 2027", "l’8 marzo 2027", "29 ottobre 2027"]:
         assert date in text, date
     assert "CONDIZIONI DI INCARICO" in text or "Condizioni di incarico" in text
-    assert "Pagina 1 di 14" in text
+    assert re.search(r"Pagina 1 di \d+", text)
     assert "all’art.\xa03" in text  # clause references in Italian, kept on one line
     assert "(di seguito «il Professionista»)" in re.sub(r"\s+", " ", text)
     _assert_no_english_labels(text, "it")
@@ -309,7 +309,7 @@ def test_romanian_example_holds_exact_ron_amounts_that_add_up(
         assert literal in text, literal
     for date in ["15 februarie 2027", "1 martie 2027", "8 martie 2027", "30 aprilie 2027"]:
         assert date in text, date
-    assert "Pagina 1 din 12" in text
+    assert re.search(r"Pagina 1 din \d+", text)
     _assert_no_english_labels(text, "ro")
 
 

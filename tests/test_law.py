@@ -23,7 +23,7 @@ ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.replace("-\n", "-").split())  # a line may break after a hyphen
 
 
 @pytest.fixture(scope="module")
