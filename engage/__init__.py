@@ -6,6 +6,8 @@ Imports are lazy so that ``engage --help`` and ``engage check`` stay fast.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -32,3 +34,26 @@ def __getattr__(name: str) -> Any:
 
         return EngageError
     raise AttributeError(name)
+
+
+class _BuildModule(types.ModuleType):
+    """``engage.build`` once the stages module of that name is imported: calling it is
+    ``engage.build()``, the public function, and its attributes are the module's."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from engage.single import build
+
+        return build(*args, **kwargs)
+
+
+class _Package(types.ModuleType):
+    """Importing ``engage.build`` (the stages) makes it an attribute of this package, where
+    it would hide the public ``build()``: it stays callable instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "build" and type(value) is types.ModuleType:
+            value.__class__ = _BuildModule
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

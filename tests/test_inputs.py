@@ -175,3 +175,17 @@ def test_an_up_to_date_engage_build_imports_nothing_heavy(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-c", probe, "build", str(spec)],
                             capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
     assert (result.returncode, result.stdout) == (0, f"{tmp_path / 'a.pdf'}: up to date\n[]\n")
+
+
+def test_engage_build_is_the_library_fast_path_on_every_call(tmp_path: Path) -> None:
+    spec = write_tree(tmp_path, {"a.yaml": MINIMAL_SPEC}) / "a.yaml"
+    probe = (
+        "import sys\nfrom pathlib import Path\nimport engage\n"
+        f"spec = Path({str(spec)!r})\n"
+        "print(engage.build(spec).up_to_date, engage.build(spec).up_to_date)\n"
+        "import engage.build\n"
+        "print(engage.build(spec, force=True).up_to_date, engage.build.prepare.__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stdout) == (0, "False True\nFalse prepare\n"), result.stderr
