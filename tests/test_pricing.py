@@ -144,7 +144,7 @@ def test_a_retainer_is_a_fee_per_period_not_a_project_total(retainer: str) -> No
     text = retainer
     assert "not a price for the project" in text
     assert "The total payable is" not in text
-    assert "Hours not used in a month lapse" in text
+    assert "Unused hours lapse at the end of each month" in text
 
 
 def test_a_retainer_takes_no_items(tmp_path: Path) -> None:
