@@ -270,12 +270,13 @@ def test_italian_example_ends_with_the_specific_approval_block(
     assert "di approvare specificamente per iscritto le clausole seguenti" in flat
     onerous = [clause for clause in prepared.clauses if clause.onerous]
     # A consumer: no liability cap, no set-off ban, no recap binding by silence (not onerous).
-    assert [clause.number for clause in onerous] == [3, 7, 8, 13, 15, 19]
+    # Nor the governing law: a consumer's court is the consumer's own, whatever is approved.
+    assert [clause.number for clause in onerous] == [3, 7, 8, 13, 15]
     for clause in onerous:
         assert clause.summary
         assert f"Art. {clause.number} {clause.title}: " in flat
     assert "Art. 8 Sospensione per mancato pagamento: facoltà del Professionista" in flat
-    assert "Art. 19 Legge applicabile e foro competente: le presenti condizioni" in flat
+    assert "Art. 19 Legge applicabile" not in flat
     assert "\nGiulia Conti\nNome e qualifica" in block  # a separate signature by the client
     assert "art. 20, comma 1-bis, D.Lgs. 82/2005" in flat
 
