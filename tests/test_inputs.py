@@ -168,7 +168,8 @@ def test_an_up_to_date_engage_build_imports_nothing_heavy(tmp_path: Path) -> Non
     build(spec)
     probe = (
         "import atexit, sys\n"
-        "atexit.register(lambda: print([m for m in ('jinja2', 'weasyprint', 'engage.build', "
+        "atexit.register(lambda: print([m for m in ('pydantic', 'jinja2', 'weasyprint', "
+        "'engage.build', "
         "'engage.renderer', 'multiprocessing') if m in sys.modules]))\n"
         "from engage.cli import main\nmain()\n"
     )
