@@ -9,7 +9,6 @@ every render (``limited``), and errors that name the file and line where they ha
 from __future__ import annotations
 
 import difflib
-import hashlib
 import operator
 import os
 import signal
@@ -31,11 +30,14 @@ from jinja2 import (
     nodes,
 )
 from jinja2.compiler import CodeGenerator
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError
+from jinja2.parser import Parser
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
+from engage import codecache
 from engage.errors import ClauseError, InputError, Problem
 
 try:
@@ -211,14 +213,6 @@ class _NamesContext(Context):
         return value
 
 
-# Compiled templates and expressions, kept for the life of the process by what they were
-# compiled from: a batch worker or the preview's builder compiles each clause once, not once
-# per spec, and a changed clause (another checksum) is compiled again. ``finalize`` is part of
-# the key because it changes the generated code.
-_COMPILED: dict[tuple[object, str, str | None, str | None, bool], types.CodeType] = {}
-MAX_COMPILED = 4096
-
-
 class Sandbox(ImmutableSandboxedEnvironment):
     """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders.
 
@@ -239,20 +233,58 @@ class Sandbox(ImmutableSandboxedEnvironment):
         raw: bool = False,
         defer_init: bool = False,
     ) -> str | types.CodeType:
-        """Jinja's compile, once per source (by SHA-256) in this process."""
+        """Jinja's compile, once per source (``engage.codecache``): a batch, the preview and
+        every later build reuse what was compiled before; a changed clause is compiled
+        again."""
         if raw:
             return super().compile(source, name, filename, raw=True, defer_init=defer_init)
         if not isinstance(source, str):
             return super().compile(source, name, filename, defer_init=defer_init)
-        digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-        key = (self.finalize, digest, name, filename, defer_init)
-        code = _COMPILED.get(key)
-        if code is None:
-            code = super().compile(source, name, filename, defer_init=defer_init)
-            if len(_COMPILED) >= MAX_COMPILED:
-                _COMPILED.clear()
-            _COMPILED[key] = code
+        parts = ("template", *self._settings(name), name, filename, defer_init, source)
+        compile_source = super().compile
+        return codecache.code(
+            parts, lambda: compile_source(source, name, filename, defer_init=defer_init)
+        )
+
+    def compile_expression(
+        self, source: str, undefined_to_none: bool = True
+    ) -> TemplateExpression:
+        """Jinja's ``compile_expression`` (a clause's ``when:``), compiled once per source."""
+        parts = ("expression", *self._settings(None), source)
+        code = codecache.code(parts, lambda: self._compile_expression(source))
+        template = self.template_class.from_code(self, code, self.make_globals(None), None)
+        return TemplateExpression(template, undefined_to_none)
+
+    def _compile_expression(self, source: str) -> types.CodeType:
+        # As Jinja's own compile_expression does it, keeping the code rather than a template.
+        parser = Parser(self, source, state="variable")
+        try:
+            expression = parser.parse_expression()
+            if not parser.stream.eos:
+                raise TemplateSyntaxError(
+                    "chunk after expression", parser.stream.current.lineno, None, None
+                )
+            expression.set_environment(self)
+        except TemplateSyntaxError:
+            self.handle_exception(source=source)
+        body = [nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)]
+        code = super().compile(nodes.Template(body, lineno=1))
+        assert isinstance(code, types.CodeType)
         return code
+
+    def _settings(self, name: str | None) -> tuple[object, ...]:
+        """Everything about this environment that the generated code depends on."""
+        finalize = self.finalize
+        autoescape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
+        return (
+            type(self).__module__, type(self).__qualname__,
+            None if finalize is None else f"{finalize.__module__}.{finalize.__qualname__}",
+            autoescape, self.optimized, self.is_async, tuple(sorted(self.extensions)),
+            self.block_start_string, self.block_end_string, self.variable_start_string,
+            self.variable_end_string, self.comment_start_string, self.comment_end_string,
+            self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks,
+            self.lstrip_blocks, self.newline_sequence, self.keep_trailing_newline,
+        )
 
     def _compile(self, source: str, filename: str) -> types.CodeType:
         try:

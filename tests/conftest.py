@@ -125,6 +125,15 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_code_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The suite's compiled-code cache (engage.codecache) starts empty and is its own: it
+    never reads or fills the cache of the user running the tests."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """Build a file tree in a fresh temporary folder."""

@@ -1,0 +1,107 @@
+"""Compiled clause code is kept on disk for the next process, and trusted only when it is
+private to the user (engage.codecache)."""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+PROBE = """\
+import sys
+from pathlib import Path
+from engage.sandbox import Sandbox
+compiled = []
+original = Sandbox._compile
+def counted(self, source, filename):
+    compiled.append(filename)
+    return original(self, source, filename)
+Sandbox._compile = counted
+from engage.build import prepare
+html = prepare(Path(sys.argv[1])).html
+print(len(compiled), len(html))
+"""
+
+
+def prepared_in_new_process(
+    cache: Path, *, off: bool = False, check: bool = True
+) -> tuple[int, int]:
+    """How many sources a new process compiled to prepare website-en, and the HTML's
+    length."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(cache)}
+    if off:
+        env["ENGAGE_CACHE"] = "off"
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(EXAMPLES / "website-en.yaml")],
+        env=env, capture_output=True, text=True, check=check,
+    )
+    if result.returncode != 0:
+        return -1, -1
+    compiled, length = result.stdout.split()
+    return int(compiled), int(length)
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted(path for path in (cache / "engage").rglob("*") if path.is_file())
+
+
+def poison(entry: Path, marker: Path) -> None:
+    """Replace a cached entry by well-formed code that, run, writes ``marker``."""
+    code = compile(f"open({str(marker)!r}, 'a').write('ran')\n", "<planted>", "exec")
+    payload = marshal.dumps(code)
+    entry.write_bytes(b"engage-code 1\n" + hashlib.sha256(payload).digest() + payload)
+
+
+def test_a_new_process_compiles_nothing_that_an_earlier_one_compiled(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first, length = prepared_in_new_process(cache)
+    assert first > 10 and len(entries(cache)) >= first
+    assert prepared_in_new_process(cache) == (0, length)
+    assert oct((cache / "engage").stat().st_mode & 0o777) == "0o700"
+    off = tmp_path / "off"
+    assert prepared_in_new_process(off, off=True) == (first, length)
+    assert not (off / "engage").exists()
+
+
+def test_a_planted_entry_is_used_only_from_a_private_folder(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first, length = prepared_in_new_process(cache)
+    marker = tmp_path / "ran"
+    for entry in entries(cache):
+        poison(entry, marker)
+    prepared_in_new_process(cache, check=False)
+    assert marker.exists()  # the control: a private folder is trusted, as __pycache__ is
+    marker.unlink()
+    entries(cache)[0].parent.chmod(0o777)  # writable by others: nothing in it counts
+    assert prepared_in_new_process(cache) == (first, length) and not marker.exists()
+
+
+@pytest.mark.parametrize("how", ["writable by others", "a link", "corrupted", "not code"])
+def test_an_entry_that_cannot_be_trusted_is_compiled_again(tmp_path: Path, how: str) -> None:
+    cache = tmp_path / "cache"
+    first, length = prepared_in_new_process(cache)
+    marker = tmp_path / "ran"
+    for entry in entries(cache):
+        poison(entry, marker)
+        if how == "writable by others":
+            entry.chmod(0o666)
+        elif how == "a link":
+            target = tmp_path / "elsewhere" / entry.name
+            target.parent.mkdir(exist_ok=True)
+            entry.rename(target)
+            entry.symlink_to(target)
+        elif how == "corrupted":
+            data = bytearray(entry.read_bytes())
+            data[-1] ^= 0xFF
+            entry.write_bytes(bytes(data))
+        else:
+            payload = marshal.dumps(("not", "code"))
+            entry.write_bytes(b"engage-code 1\n" + hashlib.sha256(payload).digest() + payload)
+    assert prepared_in_new_process(cache) == (first, length) and not marker.exists()
