@@ -12,7 +12,7 @@ import posixpath
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from engage.load import load_yaml
 from engage.models import Spec
 from engage.output import check_output_path, write_atomic
 from engage.render import load_labels, template_environment
+from engage.renderer import Renderer
 from engage.source import read_source
 from engage.workspace import PROFILE, STYLESHEET
 
@@ -378,20 +379,21 @@ def write_redline(
     target_spec = new_spec or old_spec
     output = output or target_spec.with_suffix(".redline.html" if html else ".redline.pdf")
     check_output_path(output, [old_spec, target_spec])
-    new = _prepare_either(target_spec)
-    if revision is not None:
-        with spec_at_revision(old_spec, revision) as old_copy:
-            old = prepare(old_copy)
-    else:
-        old = _prepare_either(old_spec)
-    marked = redline(old, new, standalone_html=html)
-    if html:
-        write_atomic(output, marked.html.encode("utf-8"))
-        return output
-    from engage.pdf import write_pdf
-
-    templates = data_dir("templates")
-    write_atomic(output, write_pdf(marked.html, templates, [templates], target_spec))
+    # Like every PDF engage writes, through the renderer, which loads while the specs are read.
+    with Renderer() if not html else nullcontext() as renderer:
+        new = _prepare_either(target_spec)
+        if revision is not None:
+            with spec_at_revision(old_spec, revision) as old_copy:
+                old = prepare(old_copy)
+        else:
+            old = _prepare_either(old_spec)
+        marked = redline(old, new, standalone_html=html)
+        if renderer is None:
+            write_atomic(output, marked.html.encode("utf-8"))
+            return output
+        templates = data_dir("templates")
+        pdf = renderer.write_pdf(marked.html, templates, [templates], target_spec)
+    write_atomic(output, pdf)
     return output
 
 

@@ -12,8 +12,10 @@ error for the build, not a hang.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,14 +55,28 @@ class Renderer:
         return None if self._worker is None else self._worker.process.pid
 
     def write_pdf(
-        self, html: str, base: Path, allowed: list[Path], source: Path, **kwargs: Any
+        self,
+        html: str,
+        base: Path,
+        allowed: list[Path],
+        source: Path,
+        *,
+        embedded: list[tuple[str, bytes, str]] | None = None,
+        dated: date | None = None,
+        info: dict[str, str] | None = None,
+        identifier: bytes = b"engage",
     ) -> bytes:
-        """``engage.pdf.write_pdf`` in the renderer process (its failure names ``source``)."""
-        args = (html, base, allowed, source)
+        """``engage.pdf.write_pdf``, with its signature, in the renderer process (its failure
+        names ``source``)."""
         if self._worker is None:
             from engage.pdf import write_pdf
 
-            return write_pdf(*args, **kwargs)
+            return write_pdf(
+                html, base, allowed, source,
+                embedded=embedded, dated=dated, info=info, identifier=identifier,
+            )
+        args = (html, base, allowed, source)
+        kwargs = {"embedded": embedded, "dated": dated, "info": info, "identifier": identifier}
         pdf = self._worker.call(source, _write_pdf, args, kwargs)
         assert isinstance(pdf, bytes)
         return pdf
@@ -80,7 +96,13 @@ class Renderer:
 
 
 def _import_renderer() -> None:
-    import engage.pdf  # noqa: F401
+    """Load WeasyPrint, then warm it up while the build prepares the spec."""
+    from engage._resources import data_dir
+    from engage.pdf import warm_up
+
+    # Only a head start: if it fails, the document's own render says why.
+    with contextlib.suppress(Exception):
+        warm_up(data_dir("templates"))
 
 
 def _write_pdf(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:

@@ -50,3 +50,15 @@ def test_imports_flow_one_way() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engage."):
                 target = (node.module or "").split(".")[1]
                 assert LAYERS[target] < layer, f"{path.name} imports engage.{target}"
+
+
+def test_every_pdf_is_rendered_through_the_renderer() -> None:
+    """Only ``engage.renderer`` calls WeasyPrint's wrapper: the terms, the redline and the
+    after-signing documents all get its process, limits and head start."""
+    callers = set()
+    for path in (ROOT / "engage").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            imported = isinstance(node, ast.ImportFrom) and node.module == "engage.pdf"
+            if imported and any(alias.name == "write_pdf" for alias in node.names):
+                callers.add(path.name)
+    assert callers == {"renderer.py"}
