@@ -30,10 +30,11 @@ from markupsafe import Markup
 from engage.clauses import Clause
 from engage.context import Extra, Record
 from engage.errors import ClauseError, SpecError
-from engage.load import Document, hidden_character, hidden_message
+from engage.load import Document
 from engage.models import Spec
 from engage.sandbox import FileLoader, Sandbox, limited, located
 from engage.seen import NUMBER, amounts_in, normalised, reader_text
+from engage.text import hidden_character, hidden_message
 from engage.validate import problem_at
 
 MAX_RENDERED = 1_000_000

@@ -41,9 +41,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from engage._resources import data_dir
 from engage.errors import ClauseError
-from engage.load import Document, load_yaml, merge, read_text
+from engage.load import Document, load_yaml, merge
 from engage.models import Flag, Ident, Text, Whole
 from engage.sandbox import Sandbox, did_you_mean, located
+from engage.text import read_text
 from engage.validate import parse_model
 from engage.workspace import find_workspace, library_roots
 

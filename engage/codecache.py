@@ -1,4 +1,4 @@
-"""Compiled clause and template code, kept in memory and in the user's cache folder.
+"""Compiled clause and template code (and answers costly to find), kept in the user's cache.
 
 Compiling clauses and templates is most of what a build does before it renders (about 0.2 s
 for a twenty-clause document): Jinja parses each source and Python compiles the code Jinja
@@ -14,6 +14,10 @@ The cache holds code that engage runs, so it is trusted only as far as Python tr
 this user, be writable by nobody else and not be a link; a file must carry the SHA-256 of its
 contents. Anything else is ignored and the source is compiled again, as it is when the
 folder cannot be made or written. ``ENGAGE_CACHE=off`` keeps everything in memory.
+
+The same folder keeps a few answers that are pure functions of their question but slow to
+find (``text``): which commit, back from HEAD, first holds a build's inputs as HEAD holds
+them. A stored answer is used only after a cheap check that it is still right.
 """
 
 from __future__ import annotations
@@ -45,19 +49,56 @@ _stamp: list[str] = []
 def code(parts: tuple[object, ...], compile_source: Callable[[], types.CodeType]) -> types.CodeType:
     """The code ``compile_source()`` makes, from memory or disk if ``parts`` (everything the
     code depends on besides engage, Jinja and Python) were compiled before."""
-    key = _key(parts)
+    key = _key(("code", *parts))
     found = _in_memory.get(key)
     if found is None:
         folder = _folder()
-        found = _read(folder / key) if folder is not None else None
+        stored = _read(folder / key) if folder is not None else None
+        found = _unmarshal(stored) if stored is not None else None
         if found is None:
             found = compile_source()
             if folder is not None:
-                _write(folder, key, found)
+                _write(folder, key, _marshal(found))
         if len(_in_memory) >= MAX_IN_MEMORY:
             _in_memory.clear()
         _in_memory[key] = found
     return found
+
+
+def text(parts: tuple[object, ...], compute: Callable[[], str | None],
+         still_true: Callable[[str], bool]) -> str | None:
+    """What ``compute()`` answers for ``parts``, from disk if it answered before and
+    ``still_true`` of that answer (a pure function of ``parts`` whose answer is cheap to
+    check but costly to find: the commit that holds a build's inputs)."""
+    key = _key(("text", *parts))
+    folder = _folder()
+    stored = _read(folder / key) if folder is not None else None
+    if stored is not None:
+        try:
+            answer = stored.decode("utf-8")
+        except UnicodeDecodeError:
+            answer = None
+        if answer is not None and still_true(answer):
+            return answer
+    answer = compute()
+    if answer is not None and folder is not None:
+        _write(folder, key, answer.encode("utf-8"))
+    return answer
+
+
+def _marshal(compiled: types.CodeType) -> bytes | None:
+    try:
+        return marshal.dumps(compiled)
+    except ValueError:
+        return None
+
+
+def _unmarshal(payload: bytes) -> types.CodeType | None:
+    try:
+        found = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return found if isinstance(found, types.CodeType) else None
 
 
 def _key(parts: tuple[object, ...]) -> str:
@@ -122,7 +163,8 @@ def _private(status: os.stat_result) -> bool:
     )
 
 
-def _read(path: Path) -> types.CodeType | None:
+def _read(path: Path) -> bytes | None:
+    """The payload of the entry at ``path``, if it can be trusted and is whole."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(path, flags)
@@ -149,21 +191,13 @@ def _read(path: Path) -> types.CodeType | None:
     payload = data[header:]
     if hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]:
         return None
-    try:
-        found = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
-    return found if isinstance(found, types.CodeType) else None
+    return payload
 
 
-def _write(folder: Path, key: str, compiled: types.CodeType) -> None:
+def _write(folder: Path, key: str, payload: bytes | None) -> None:
     """Write atomically (a concurrent reader sees the old file or the whole new one);
     failing to write only means compiling again next time."""
-    try:
-        payload = marshal.dumps(compiled)
-    except ValueError:
-        return
-    if len(payload) + 64 > MAX_ENTRY_BYTES:
+    if payload is None or len(payload) + 64 > MAX_ENTRY_BYTES:
         return
     temporary = None
     try:

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from engage import __version__
 from engage.fingerprint import Fingerprint
 
@@ -31,6 +29,8 @@ CONTENT_RECORD_KEY = "/EngageContent"
 
 def spec_yaml(data: Any) -> str:
     """The spec's values as YAML that engage reads back to the very same values."""
+    import yaml  # here: the up-to-date check reads PDFs without a YAML library
+
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 

@@ -24,7 +24,7 @@ from engage import __version__
 from engage._resources import data_dir
 from engage.errors import InputError
 from engage.files import open_regular
-from engage.load import read_text
+from engage.text import read_text
 from engage.workspace import PROFILE, STYLESHEET, Workspace, find_workspace, inside, library_roots
 
 KINDS = ("spec", "profile", "clause", "template", "label", "font", "style", "asset")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from engage.load import without_hidden
+from engage.text import without_hidden
 
 # Every currency sign (Unicode category Sc; fullwidth ones become these under NFKC).
 _SIGNS = (

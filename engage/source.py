@@ -39,7 +39,8 @@ from engage.embed import (
 from engage.errors import EngageError, Problem, SourceError
 from engage.files import read_regular
 from engage.fingerprint import Fingerprint
-from engage.load import MAX_SPEC_BYTES, hidden_character, hidden_message, line_col, load_yaml
+from engage.load import load_yaml
+from engage.text import MAX_SPEC_BYTES, hidden_character, hidden_message, line_col
 
 MAX_MANIFEST_BYTES = 100_000
 MAX_CLAUSE_BYTES = 200_000

@@ -8,9 +8,12 @@ profile over the models' defaults, and every value keeps the file and line it ca
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engage import codecache
 from engage._resources import data_dir
 from engage.errors import InputError
 from engage.gitread import (
@@ -23,7 +26,9 @@ from engage.gitread import (
     find_repository,
     read_regular,
 )
-from engage.load import Document, load_yaml, merge
+
+if TYPE_CHECKING:
+    from engage.load import Document
 
 PROFILE = "engage.yaml"
 STYLESHEET = "style.css"
@@ -63,6 +68,8 @@ def find_workspace(start: Path) -> Workspace | None:
 
 def load_spec(spec_file: Path, workspace: Workspace | None) -> Document:
     """The spec laid over the workspace profile, if there is one."""
+    from engage.load import load_yaml, merge  # here: the up-to-date check needs no YAML parser
+
     spec = load_yaml(spec_file)
     if workspace is None or workspace.profile.resolve() == spec_file.resolve():
         return spec
@@ -127,11 +134,29 @@ def git_state(spec_file: Path) -> GitState | None:
         dirty, commit = bool(changed), head
         if not dirty:
             inputs = _input_entries(repository, head, paths)
-            for _ in range(MAX_HISTORY):
-                parents = repository.commit(commit).parents
-                if not parents or _input_entries(repository, parents[0], paths) != inputs:
-                    break
-                commit = parents[0]
+
+            def oldest() -> str:
+                commit = head
+                for _ in range(MAX_HISTORY):
+                    parents = repository.commit(commit).parents
+                    if not parents or _input_entries(repository, parents[0], paths) != inputs:
+                        break
+                    commit = parents[0]
+                return commit
+
+            # Walking the history is most of an up-to-date check in a long-lived repository;
+            # the answer depends on nothing but HEAD (which fixes all its history) and paths.
+            def holds_them(found: str) -> bool:
+                if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", found):
+                    return False
+                try:
+                    return _input_entries(repository, found, paths) == inputs
+                except GitReadError:
+                    return False
+
+            commit = codecache.text(
+                ("oldest commit holding the inputs", head, *paths), oldest, holds_them
+            ) or head
         return GitState(commit, dirty, changed)
     except (GitReadError, OSError, UnicodeError, RuntimeError):  # RuntimeError: a link loop
         return None

@@ -105,3 +105,51 @@ def test_an_entry_that_cannot_be_trusted_is_compiled_again(tmp_path: Path, how: 
             payload = marshal.dumps(("not", "code"))
             entry.write_bytes(b"engage-code 1\n" + hashlib.sha256(payload).digest() + payload)
     assert prepared_in_new_process(cache) == (first, length) and not marker.exists()
+
+
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(folder), "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+
+
+def test_the_commit_holding_the_inputs_is_remembered_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engage import codecache
+    from engage.workspace import _input_paths, git_state
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    git(repository, "init", "-q")
+    (repository / "notes.txt").write_text("before the spec\n")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "no spec yet")
+    before = git(repository, "rev-parse", "HEAD")
+    spec = repository / "a.yaml"
+    spec.write_text("engage: 1\n")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "the spec")
+    holding = git(repository, "rev-parse", "HEAD")
+    (repository / "notes.txt").write_text("the PDF was sent\n")
+    git(repository, "commit", "-qam", "not an input")
+    head = git(repository, "rev-parse", "HEAD")
+
+    state = git_state(spec)
+    assert state is not None and (state.commit, state.dirty) == (holding, False)
+    paths = _input_paths(spec, repository.resolve())
+    key = codecache._key(("text", "oldest commit holding the inputs", head, *paths))
+    folder = codecache._folder()
+    assert folder is not None and (folder / key).is_file()  # remembered
+
+    def answer_with(stored: str) -> str | None:
+        codecache._write(folder, key, stored.encode())
+        found = git_state(spec)
+        return None if found is None else found.commit
+
+    assert answer_with(head) == head  # the control: a stored answer that holds is used
+    assert answer_with(before) == holding  # one that does not hold the inputs is not
+    assert answer_with("not a commit") == holding
+    assert answer_with("0" * 40) == holding  # no such commit

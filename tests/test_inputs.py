@@ -134,7 +134,7 @@ def test_the_up_to_date_check_stays_light(tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom pathlib import Path\nfrom engage.single import build\n"
         f"built = build(Path({str(spec)!r}), Path({str(output)!r}))\n"
-        "heavy = [m for m in ('pydantic', 'jinja2', 'weasyprint', 'engage.build', "
+        "heavy = [m for m in ('pydantic', 'yaml', 'jinja2', 'weasyprint', 'engage.build', "
         "'engage.renderer', 'multiprocessing') "
         "if m in sys.modules]\nprint(built.up_to_date, heavy)\n"
     )
@@ -168,7 +168,7 @@ def test_an_up_to_date_engage_build_imports_nothing_heavy(tmp_path: Path) -> Non
     build(spec)
     probe = (
         "import atexit, sys\n"
-        "atexit.register(lambda: print([m for m in ('pydantic', 'jinja2', 'weasyprint', "
+        "atexit.register(lambda: print([m for m in ('pydantic', 'yaml', 'jinja2', 'weasyprint', "
         "'engage.build', "
         "'engage.renderer', 'multiprocessing') if m in sys.modules]))\n"
         "from engage.cli import main\nmain()\n"

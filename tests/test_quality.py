@@ -10,7 +10,8 @@ from tests.conftest import ROOT
 
 # Stage modules may import models and earlier stages; only build and cli sit on top.
 LAYERS = {
-    "errors": 0, "_resources": 0, "codecache": 0, "fingerprint": 0, "gitread": 0, "files": 0.5,
+    "errors": 0, "_resources": 0, "codecache": 0, "fingerprint": 0, "gitread": 0,
+    "files": 0.5, "text": 0.6,
     "models": 1, "load": 1, "embed": 1,
     "money": 1.5, "validate": 2, "formats": 2, "law": 2, "sandbox": 2, "seen": 2,
     "workspace": 2, "inputs": 2.8, "fresh": 3,
