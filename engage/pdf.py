@@ -164,28 +164,6 @@ def write_pdf(
     return pdf
 
 
-# A page with what every engage document has: both families in every weight and style, a
-# heading, a table, a list, a link and page counters, rendered as documents are.
-_WARM_UP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<link rel="stylesheet" href="style.css"><title>warm-up</title></head><body>
-<header class="masthead"><h1>Warm-up</h1></header><nav class="toc"><ol><li><a href="#a">
-<span class="num">1.</span><span class="toc-title">A</span></a></li></ol></nav>
-<section class="clause" id="a"><h2>1. A</h2><div class="body"><p>Text <b>bold</b> <i>italic</i>
-<b><i>both</i></b> €1,234.56 — «ăîșțàèé» ‘quoted’.</p><ul><li>one</li></ul>
-<table><tr><th>a</th><td>1</td></tr></table></div></section></body></html>"""
-
-
-def warm_up(templates: Path) -> None:
-    """Render a small page the way documents are rendered, so that what WeasyPrint does once
-    per process (C type declarations, fontconfig, Pango, HarfBuzz, font files) is done before
-    a document arrives. The renderer does it while the build prepares the spec; the output of
-    every later render is the same (a renderer that did not warm up writes the same bytes)."""
-    fetcher = LocalFilesOnly([templates])
-    HTML(string=_WARM_UP_PAGE, base_url=str(templates) + "/", url_fetcher=fetcher).write_pdf(
-        pdf_variant=ARCHIVAL_VARIANT, pdf_tags=True
-    )
-
-
 def _finish(document: Any, pdf: Any, info: dict[str, str]) -> None:
     """Add ``info`` to the document information and, for a PDF with a fingerprint, the
     record of its page contents that ``engage verify`` checks; make each signature box a

@@ -12,7 +12,6 @@ error for the build, not a hang.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import sys
 from datetime import date
@@ -96,13 +95,9 @@ class Renderer:
 
 
 def _import_renderer() -> None:
-    """Load WeasyPrint, then warm it up while the build prepares the spec."""
-    from engage._resources import data_dir
-    from engage.pdf import warm_up
-
-    # Only a head start: if it fails, the document's own render says why.
-    with contextlib.suppress(Exception):
-        warm_up(data_dir("templates"))
+    # Only the import: rendering a small page here as well, to warm WeasyPrint up, made
+    # builds slower on a 2-core machine (it competes with the build preparing the spec).
+    import engage.pdf  # noqa: F401
 
 
 def _write_pdf(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
