@@ -24,7 +24,7 @@ from engage.errors import ClauseError
 from engage.fingerprint import fingerprint
 from engage.formats import Formats
 from engage.inputs import Inputs
-from engage.kinds import AfterKind
+from engage.kinds import TEMPLATES, AfterKind
 from engage.law import locale_of
 from engage.load import DataPath, Document, load_yaml
 from engage.minutes import load_recap, recap_context, recap_findings
@@ -37,11 +37,6 @@ from engage.sandbox import located
 from engage.terms import Terms
 from engage.validate import problem_at
 
-TEMPLATES = {
-    "change_order": "change-order.html.j2",
-    "recap": "recap.html.j2",
-    "acceptance": "acceptance.html.j2",
-}
 BASE = "after-base.html.j2"
 SEVERITY = {"record-before-delivery": "error", "change-free-but-priced": "error"}
 """Findings that contradict themselves; every other finding is a warning."""
@@ -202,10 +197,7 @@ def build_after(
         return output
     templates = data_dir("templates")
     spec = prepared.terms.prepared.spec
-    parts = Inputs.of(file).template_files(spec.language, workspace_style=False)
-    for name in ("after.css", "after-base.html.j2", TEMPLATES[kind],
-                 f"i18n/after/{spec.language}.yaml"):
-        parts[name] = (templates / name).read_bytes()
+    parts = Inputs.of(file).template_files(spec.language, workspace_style=False, after=kind)
     prints = fingerprint(prepared.document.data, {}, parts)
     files = embedded_files(file.name, prepared.document.data, prints, {})
     files.append((

@@ -365,9 +365,10 @@ def verify(
     def run() -> None:
         verdict = verify_pdf(pdf)
         if verdict.identical:
+            what = "templates" if verdict.kind else "clauses and templates"
             typer.echo(
-                f"{pdf}: identical: its pages are those engage wrote, and today's clauses and "
-                f"templates build the same (fingerprint {verdict.fingerprint})"
+                f"{pdf}: identical: its pages are those engage wrote, and today's {what} "
+                f"build the same (fingerprint {verdict.fingerprint})"
             )
         else:
             typer.echo(f"{pdf}: differs from what engage wrote or would build today:")

@@ -24,6 +24,7 @@ from engage import __version__
 from engage._resources import data_dir
 from engage.errors import InputError
 from engage.files import open_regular
+from engage.kinds import TEMPLATES, AfterKind
 from engage.text import read_text
 from engage.workspace import PROFILE, STYLESHEET, Workspace, find_workspace, inside, library_roots
 
@@ -99,11 +100,17 @@ class Inputs:
                     digest.update(hashlib.file_digest(stream, "sha256").digest())
         return digest.hexdigest()
 
-    def template_files(self, language: str, *, workspace_style: bool = True) -> dict[str, bytes]:
+    def template_files(
+        self, language: str, *, workspace_style: bool = True, after: AfterKind | None = None
+    ) -> dict[str, bytes]:
         """The fingerprint's ``template:`` parts for a document in ``language``: the
-        templates, its labels, the fonts, and (``workspace_style``) the workspace's stylesheet
-        and assets."""
+        templates, its labels, the fonts, (``workspace_style``) the workspace's stylesheet
+        and assets, and for a document written after signing (``after``) its own template,
+        stylesheet and labels."""
         names = ["document.html.j2", "tables.html.j2", "style.css", f"i18n/{language}.yaml"]
+        if after is not None:
+            names += ["after.css", "after-base.html.j2", TEMPLATES[after],
+                      f"i18n/after/{language}.yaml"]
         names += sorted(
             item.name.removeprefix("templates/")
             for item in self.files

@@ -16,8 +16,24 @@ from engage.errors import EngageError, SpecError
 from engage.files import open_regular
 
 AfterKind = Literal["change_order", "recap", "acceptance"]
+AFTER_KINDS: tuple[AfterKind, ...] = ("change_order", "recap", "acceptance")
+TEMPLATES: dict[AfterKind, str] = {
+    "change_order": "change-order.html.j2",
+    "recap": "recap.html.j2",
+    "acceptance": "acceptance.html.j2",
+}
+"""The template of each kind (over ``after-base.html.j2`` and ``after.css``)."""
 _TOP_KEY = re.compile(r"^(change_order|recap|acceptance)\s*:", re.MULTILINE)
 _PEEK_BYTES = 1_000_000
+
+
+def kind_of_data(data: object) -> AfterKind | None:
+    """The kind of an already loaded document: the top-level key it sits under, if one."""
+    if isinstance(data, dict):
+        for kind in AFTER_KINDS:
+            if kind in data:
+                return kind
+    return None
 
 
 def after_kind(spec_file: Path) -> AfterKind | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engage._resources import data_dir
 from engage.build import prepare
 from engage.embed import (
     CONTENT_RECORD_KEY,
@@ -38,7 +39,9 @@ from engage.embed import (
 )
 from engage.errors import EngageError, Problem, SourceError
 from engage.files import read_regular
-from engage.fingerprint import Fingerprint
+from engage.fingerprint import Fingerprint, fingerprint
+from engage.inputs import Inputs
+from engage.kinds import AfterKind, kind_of_data
 from engage.load import load_yaml
 from engage.text import MAX_SPEC_BYTES, hidden_character, hidden_message, line_col
 
@@ -285,6 +288,9 @@ def _quiet_pdf_library() -> Iterator[None]:
 class Verdict:
     fingerprint: str
     changes: list[str]
+    kind: AfterKind | None = None
+    """For a document written after signing, its kind (its fingerprint covers its own
+    values and engage's templates, not clauses)."""
 
     @property
     def identical(self) -> bool:
@@ -308,5 +314,28 @@ def verify(pdf: Path) -> Verdict:
         changes.append("pages: the page contents are not those engage wrote "
                        "(pages were removed, added or edited)")
     document = load_yaml(pdf.with_name(f"{pdf.name}:{SPEC_NAME}"), source.spec)
-    current = prepare(pdf, document=document).fingerprint
-    return Verdict(current.value, changes + current.changes(source.fingerprint))
+    kind = kind_of_data(document.data)
+    if kind is None:
+        current = prepare(pdf, document=document).fingerprint
+    else:
+        current = _after_fingerprint(pdf, source, document.data, kind)
+    return Verdict(current.value, changes + current.changes(source.fingerprint), kind)
+
+
+_AFTER_LABELS = re.compile(r"template:i18n/after/([a-z]{2})\.yaml")
+
+
+def _after_fingerprint(pdf: Path, source: Source, data: Any, kind: AfterKind) -> Fingerprint:
+    """A change order, recap or acceptance record is fingerprinted from its own values and
+    engage's templates, in the language of the labels it was written with (the terms it
+    belongs to have a fingerprint of their own)."""
+    found = {
+        match[1] for name in source.fingerprint.parts if (match := _AFTER_LABELS.fullmatch(name))
+    }
+    labels = data_dir("templates") / "i18n" / "after"
+    if len(found) != 1 or not (labels / f"{next(iter(found))}.yaml").is_file():
+        raise SourceError.at(
+            pdf, "the PDF's manifest does not name the labels of one language engage knows"
+        )
+    parts = Inputs.of(pdf).template_files(next(iter(found)), workspace_style=False, after=kind)
+    return fingerprint(data, {}, parts)

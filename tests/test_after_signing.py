@@ -37,6 +37,34 @@ def test_after_example_builds_and_passes_strict_check(spec: Path, tmp_path: Path
     assert check.code == 0, check.stderr
     assert check.stdout.strip() == f"{spec}: ok"
     assert text.strip()
+    verified = run_cli("verify", output)  # its own kind of document, not terms
+    assert (verified.code, verified.stderr) == (0, ""), verified.stdout
+    assert verified.stdout.startswith(
+        f"{output}: identical: its pages are those engage wrote, and today's templates build "
+        "the same (fingerprint "
+    )
+
+
+def test_verify_names_what_changed_in_a_change_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engage.inputs
+    import engage.source
+    from engage._resources import data_dir
+
+    spec = CHANGES / "website-en.change-1.yaml"
+    pdf = build_after(spec, "change_order", tmp_path / "change.pdf")
+    templates = Path(shutil.copytree(data_dir("templates"), tmp_path / "templates"))
+    with (templates / "after.css").open("a", encoding="utf-8") as stream:
+        stream.write("\n/* restyled since */\n")
+    moved = lambda name: templates if name == "templates" else data_dir(name)  # noqa: E731
+    monkeypatch.setattr(engage.inputs, "data_dir", moved)
+    monkeypatch.setattr(engage.source, "data_dir", moved)
+    result = run_cli("verify", pdf)
+    assert result.code == 1 and result.stdout.splitlines() == [
+        f"{pdf}: differs from what engage wrote or would build today:",
+        "  template:after.css changed",
+    ]
 
 
 def test_change_order_figures_are_exact_and_add_up() -> None:
@@ -213,6 +241,8 @@ def test_consolidated_version_holds_the_terms_as_changed(tmp_path: Path) -> None
     assert "Three short videos on editing pages" in text
     assert "One training session of one hour" not in text
     assert "Blog section with list and article templates" in text
+    verified = run_cli("verify", tmp_path / "now.pdf")  # the consolidated terms are terms
+    assert verified.code == 0 and "today's clauses and templates build the same" in verified.stdout
 
 
 def test_change_orders_must_follow_in_order_without_loops(tmp_path: Path) -> None:

@@ -398,3 +398,21 @@ def test_a_damaged_pdf_with_the_right_trailer_is_not_up_to_date(tmp_path: Path, 
     output.write_bytes(damaged)
     result = run_cli("build", spec)
     assert result.stdout.startswith(f"wrote {output} (fingerprint "), result.stdout
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [[], ["../../../../etc/passwd"], ["zz"], ["en", "it"], ["EN"], ["../en"]],
+    ids=["none", "a path", "unknown", "two", "capitals", "escaping"],
+)
+def test_a_change_order_whose_manifest_names_no_known_language_is_refused(
+    tmp_path: Path, labels: list[str]
+) -> None:
+    parts = {"spec": "0" * 64, **{f"template:i18n/after/{name}.yaml": "0" * 64 for name in labels}}
+    manifest = json.dumps({"parts": parts, "fingerprint": "0" * 64}).encode()
+    refused_pdf(
+        tmp_path / "change.pdf",
+        source_pdf(b"change_order:\n  number: 1\n", manifest),
+        "the PDF's manifest does not name the labels of one language engage knows",
+        "verify",
+    )
