@@ -357,6 +357,7 @@ def verify(
 
     Exit 0 if identical and every signature is sound, else 1.
     """
+    from engage.errors import printable
     from engage.signatures import signatures_of
     from engage.source import verify as verify_pdf
 
@@ -373,11 +374,11 @@ def verify(
         else:
             typer.echo(f"{pdf}: differs from what engage wrote or would build today:")
             for change in verdict.changes:
-                typer.echo(f"  {change}")
+                typer.echo(f"  {printable(change)}")
             outcome["code"] = 1
         signatures = signatures_of(pdf, trust or [])
         for signature in signatures:
-            typer.echo(f"  {signature}")
+            typer.echo(f"  {printable(str(signature))}")  # the signer comes from the PDF
         if not all(signature.sound and signature.trusted is not False
                    for signature in signatures):
             outcome["code"] = 1

@@ -42,14 +42,26 @@ _MAGIC = b"engage-code 1\n"
 _OFF = ("off", "0", "no", "false")
 
 _in_memory: dict[str, types.CodeType] = {}
-_stamp: list[str] = []
-"""The part of every key that changes with engage, Jinja or Python (computed once)."""
+
+
+def _engage_digest() -> str:
+    """A digest of engage's own modules, taken as engage is imported: an edited checkout
+    keeps its version number but may generate other code."""
+    digest = hashlib.sha256(sys.version.encode())
+    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()
+
+
+_ENGAGE = _engage_digest()
 
 
 def code(parts: tuple[object, ...], compile_source: Callable[[], types.CodeType]) -> types.CodeType:
     """The code ``compile_source()`` makes, from memory or disk if ``parts`` (everything the
     code depends on besides engage, Jinja and Python) were compiled before."""
-    key = _key(("code", *parts))
+    import jinja2  # already loaded by whoever compiles
+
+    key = _key(("code", jinja2.__version__, *parts))
     found = _in_memory.get(key)
     if found is None:
         folder = _folder()
@@ -102,22 +114,9 @@ def _unmarshal(payload: bytes) -> types.CodeType | None:
 
 
 def _key(parts: tuple[object, ...]) -> str:
-    if not _stamp:
-        _stamp.append(_engage_stamp())
-    digest = hashlib.sha256(_stamp[0].encode())
+    digest = hashlib.sha256(_ENGAGE.encode())
     for part in parts:
         digest.update(b"\0" + repr(part).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def _engage_stamp() -> str:
-    """Python's and Jinja's versions and a digest of engage's own modules (an edited
-    checkout has the same version number but may generate other code)."""
-    import jinja2
-
-    digest = hashlib.sha256(f"{sys.version}\n{jinja2.__version__}\n".encode())
-    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()
 
 
@@ -143,16 +142,20 @@ def _folder() -> Path | None:
 
 
 def _safe_parent(base: Path) -> bool:
-    """Nobody else can replace what is in ``base``: it is ours or root's, and writable by
-    others only with the sticky bit (like /tmp)."""
+    """Nobody else can replace what is in ``base`` or above it: every folder up to the root
+    is the user's or root's, and writable by others only with the sticky bit (like /tmp)."""
     try:
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        status = os.stat(base)
-    except OSError:
+        resolved = base.resolve(strict=True)
+        for folder in (resolved, *resolved.parents):
+            status = os.stat(folder)
+            if status.st_uid not in (os.getuid(), 0) or not stat.S_ISDIR(status.st_mode):
+                return False
+            if status.st_mode & 0o022 and not status.st_mode & stat.S_ISVTX:
+                return False
+    except (OSError, RuntimeError):
         return False
-    if status.st_uid not in (os.getuid(), 0) or not stat.S_ISDIR(status.st_mode):
-        return False
-    return not (status.st_mode & 0o022) or bool(status.st_mode & stat.S_ISVTX)
+    return True
 
 
 def _private(status: os.stat_result) -> bool:

@@ -71,7 +71,12 @@ class Problem:
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return _UNPRINTABLE.sub(lambda found: repr(found[0])[1:-1], ": ".join(parts))
+        return printable(": ".join(parts))
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, with control and bidirectional characters escaped."""
+    return _UNPRINTABLE.sub(lambda found: repr(found[0])[1:-1], text)
 
 
 class EngageError(Exception):

@@ -213,6 +213,13 @@ class _NamesContext(Context):
         return value
 
 
+def _callables(table: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Names and calling conventions (``pass_context`` and the like) of filters or tests."""
+    return tuple(sorted(
+        (name, str(getattr(value, "jinja_pass_arg", None))) for name, value in table.items()
+    ))
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """A sandboxed, strict, autoescaping environment with bounded arithmetic and renders.
 
@@ -279,6 +286,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return (
             type(self).__module__, type(self).__qualname__,
             None if finalize is None else f"{finalize.__module__}.{finalize.__qualname__}",
+            # The compiler checks each filter and test exists and how it is called.
+            _callables(self.filters), _callables(self.tests),
+            tuple(sorted(self.intercepted_binops)), tuple(sorted(self.intercepted_unops)),
             autoescape, self.optimized, self.is_async, tuple(sorted(self.extensions)),
             self.block_start_string, self.block_end_string, self.variable_start_string,
             self.variable_end_string, self.comment_start_string, self.comment_end_string,

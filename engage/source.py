@@ -73,6 +73,12 @@ class Source:
         return Fingerprint(dict(self.manifest["parts"]))
 
 
+_PART_NAME = re.compile(
+    r"spec|clause:[a-z][a-z0-9-]{0,99}|template:[A-Za-z0-9_-][A-Za-z0-9_./-]{0,199}"
+)
+"""The part names a manifest may hold: the spec, a clause id, a template's path."""
+
+
 def read_source(pdf: Path, *, pages: bool = False, clauses: bool = False) -> Source:
     """The spec and manifest embedded in a PDF built by engage (and its pages' contents,
     and the clause texts it embeds)."""
@@ -220,6 +226,9 @@ class _PdfSource:
             isinstance(name, str) and isinstance(value, str) for name, value in parts.items()
         ):
             raise self.fail(f"{what}: 'parts' is not a mapping of names to digests")
+        # The names are printed by `engage verify`: only names engage writes get that far.
+        if not all(_PART_NAME.fullmatch(name) for name in parts):
+            raise self.fail(f"{what}: a part name is not one engage writes")
         if not isinstance(manifest.get("fingerprint"), str):
             raise self.fail(f"{what}: 'fingerprint' is not text")
 

@@ -153,3 +153,34 @@ def test_the_commit_holding_the_inputs_is_remembered_and_checked(
     assert answer_with(before) == holding  # one that does not hold the inputs is not
     assert answer_with("not a commit") == holding
     assert answer_with("0" * 40) == holding  # no such commit
+
+
+def test_a_folder_above_the_cache_that_others_can_write_means_no_cache(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone could swap what is below it
+    cache = shared / "me" / "cache"
+    first, length = prepared_in_new_process(cache)
+    assert first > 10 and entries(cache) == []
+    assert prepared_in_new_process(cache) == (first, length)
+    shared.chmod(0o1777)  # with the sticky bit, like /tmp, others cannot
+    prepared_in_new_process(cache)
+    assert prepared_in_new_process(cache) == (0, length)
+
+
+def test_filters_called_differently_never_share_compiled_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import pass_context
+
+    from engage import codecache
+    from engage.sandbox import Sandbox
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(codecache, "_in_memory", {})
+    with_context, plain = Sandbox(), Sandbox()
+    with_context.filters["tag"] = pass_context(lambda context, value: f"<{value}>")
+    plain.filters["tag"] = lambda value: f"[{value}]"
+    source = "{{ 'x' | tag }}"
+    assert with_context.from_string(source).render() == "&lt;x&gt;"
+    assert plain.from_string(source).render() == "[x]"

@@ -316,3 +316,14 @@ def test_the_structure_tree_holds_headings_and_tables_in_reading_order(built: Pa
     assert "/L" in order and "/LI" in order
     # The key-terms table comes before the last heading (the signatures and approval).
     assert order.index("/Table") < len(order) - order[::-1].index("/H2") - 1
+
+
+def test_a_signer_name_with_terminal_codes_is_printed_escaped(
+    document: Path, authority: Authority, password: None
+) -> None:
+    signed = document.with_name("signed-by-escapes.pdf")
+    hostile = authority.issue("Eve\x1b[2J\x1b]0;owned\x07\u202eFAKE")
+    assert run_cli("sign", document, "--key", hostile.pkcs12, "-o", signed).code == 0
+    result = run_cli("verify", signed)
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "by Eve\\x1b[2J\\x1b]0;owned\\x07\\u202eFAKE, " in result.stdout

@@ -162,8 +162,13 @@ def test_a_bomb_in_a_page_stays_bounded(tmp_path: Path) -> None:
         (b'{"parts": {}, "fingerprint": ["f"]}', "the embedded engage-manifest.json is "
                                                  "damaged: 'fingerprint' is not text"),
         (b"[" * 40_000 + b"]" * 40_000, "the embedded engage-manifest.json nests too deeply"),
+        (b'{"parts": {"spec": "a", "x\\u001b]0;owned\\u0007 is new": "a"}, "fingerprint": "f"}',
+         "the embedded engage-manifest.json is damaged: a part name is not one engage writes"),
+        (b'{"parts": {"template:../../etc/passwd": "a"}, "fingerprint": "f"}',
+         "the embedded engage-manifest.json is damaged: a part name is not one engage writes"),
     ],
-    ids=["list", "empty", "parts-list", "digest-number", "fingerprint-list", "deep"],
+    ids=["list", "empty", "parts-list", "digest-number", "fingerprint-list", "deep",
+         "terminal-codes", "path"],
 )
 @pytest.mark.parametrize("command", ["extract", "verify"])
 def test_a_malformed_manifest(tmp_path: Path, manifest: bytes, message: str,
