@@ -33,6 +33,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from engage import __version__
+
 MAX_IN_MEMORY = 4096
 """Code objects one process keeps (a batch or preview compiles each clause once)."""
 MAX_ENTRY_BYTES = 8 * 2**20
@@ -47,7 +49,7 @@ _in_memory: dict[str, types.CodeType] = {}
 def _engage_digest() -> str:
     """A digest of engage's own modules, taken as engage is imported: an edited checkout
     keeps its version number but may generate other code."""
-    digest = hashlib.sha256(sys.version.encode())
+    digest = hashlib.sha256(f"{sys.version}\nengage {__version__}\n".encode())
     for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()
