@@ -23,7 +23,7 @@ TEMPLATES: dict[AfterKind, str] = {
     "acceptance": "acceptance.html.j2",
 }
 """The template of each kind (over ``after-base.html.j2`` and ``after.css``)."""
-_TOP_KEY = re.compile(r"^(change_order|recap|acceptance)\s*:", re.MULTILINE)
+_TOP_KEY = re.compile(rf"^({'|'.join(AFTER_KINDS)})\s*:", re.MULTILINE)
 _PEEK_BYTES = 1_000_000
 
 
@@ -47,6 +47,4 @@ def after_kind(spec_file: Path) -> AfterKind | None:
     found = _TOP_KEY.search(head)
     if found is None:
         return None
-    kind = found[1]
-    assert kind in ("change_order", "recap", "acceptance")
-    return kind  # type: ignore[return-value]
+    return next(kind for kind in AFTER_KINDS if kind == found[1])

@@ -67,15 +67,10 @@ class Renderer:
     ) -> bytes:
         """``engage.pdf.write_pdf``, with its signature, in the renderer process (its failure
         names ``source``)."""
-        if self._worker is None:
-            from engage.pdf import write_pdf
-
-            return write_pdf(
-                html, base, allowed, source,
-                embedded=embedded, dated=dated, info=info, identifier=identifier,
-            )
         args = (html, base, allowed, source)
         kwargs = {"embedded": embedded, "dated": dated, "info": info, "identifier": identifier}
+        if self._worker is None:
+            return _write_pdf(args, kwargs)
         pdf = self._worker.call(source, _write_pdf, args, kwargs)
         assert isinstance(pdf, bytes)
         return pdf

@@ -341,10 +341,10 @@ def _after_fingerprint(pdf: Path, source: Source, data: Any, kind: AfterKind) ->
     found = {
         match[1] for name in source.fingerprint.parts if (match := _AFTER_LABELS.fullmatch(name))
     }
-    labels = data_dir("templates") / "i18n" / "after"
-    if len(found) != 1 or not (labels / f"{next(iter(found))}.yaml").is_file():
+    language = found.pop() if len(found) == 1 else ""
+    if not (language and (data_dir("templates") / "i18n" / "after" / f"{language}.yaml").is_file()):
         raise SourceError.at(
             pdf, "the PDF's manifest does not name the labels of one language engage knows"
         )
-    parts = Inputs.of(pdf).template_files(next(iter(found)), workspace_style=False, after=kind)
+    parts = Inputs.of(pdf).template_files(language, workspace_style=False, after=kind)
     return fingerprint(data, {}, parts)
